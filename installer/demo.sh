@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The headless demo: a designer's flow through the `atelier` CLI. Each
+# capability adds its step here. Results land in $DEMO_DIR.
+set -euo pipefail
+: "${ATELIER:?path to the atelier binary}" "${DEMO_DIR:?output folder}"
+mkdir -p "$DEMO_DIR"
+step() { printf '\n\033[1m--- %s\033[0m\n' "$*"; }
+
+step "1. The machine and the installed models"
+"$ATELIER" info
+
+step "2. Make sample assets (seamless repeats, a gradient, a texture)"
+"$ATELIER" sample "$DEMO_DIR/samples" --size 512
+
+step "3. Their print specs"
+"$ATELIER" inspect "$DEMO_DIR"/samples/*
+
+step "4. Convert for delivery: a 2048 px seamless PNG and a web JPEG"
+mkdir -p "$DEMO_DIR/converted"
+"$ATELIER" convert "$DEMO_DIR/samples/waves-seamless.png" "$DEMO_DIR/converted/waves-2048.png" --resize 2048x --seamless
+"$ATELIER" convert "$DEMO_DIR/samples/dots-halfdrop.png" "$DEMO_DIR/converted/dots-web.jpg" --resize 1024x --quality 85
+"$ATELIER" inspect "$DEMO_DIR/converted/waves-2048.png"
+
+printf '\nDemo results are in %s\n' "$DEMO_DIR"
