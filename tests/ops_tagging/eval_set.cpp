@@ -192,9 +192,9 @@ Image periodic_waves(int w, int h, RepeatType layout, unsigned seed) {
 
 Image periodic_noise(int w, int h, RepeatType layout, unsigned seed) {
     std::mt19937 rng(seed);
-    const int base = 2 * irand(rng, 2, 4);
+    const int base = 2 * irand(rng, 3, 6);
     std::vector<PeriodicLattice> octaves;
-    for (int o = 0; o < 4; ++o)
+    for (int o = 0; o < 5; ++o)
         octaves.emplace_back(base << o, layout, rng);
     const Rgb c0 = colour(rng), c1 = colour(rng);
     Canvas cv(w, h, c0);
@@ -203,7 +203,7 @@ Image periodic_noise(int w, int h, RepeatType layout, unsigned seed) {
             float s = 0, amp = 0.5f;
             for (const auto& l : octaves) {
                 s += amp * l.sample((x + 0.5f) / w * l.n, (y + 0.5f) / h * l.n);
-                amp *= 0.6f;
+                amp *= 0.72f;
             }
             cv.at(x, y) = mix(c0, c1, std::clamp(0.5f + s, 0.0f, 1.0f));
         }
@@ -503,4 +503,11 @@ std::vector<Sample> make_eval_set(int per_kind, unsigned seed) {
     return out;
 }
 
+}  // namespace atelier::evalset
+
+namespace atelier::evalset {
+const std::vector<Sample>& shared_eval_set() {
+    static const std::vector<Sample> set = make_eval_set(20, 2);
+    return set;
+}
 }  // namespace atelier::evalset

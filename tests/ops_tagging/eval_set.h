@@ -27,6 +27,9 @@ struct Sample {
 /// `per_kind` images of each kind (about 14 kinds); sides between 160 and 320 px.
 std::vector<Sample> make_eval_set(int per_kind, unsigned seed = 1);
 
+/// The set the tests share (20 per kind, seed 2), generated once per process.
+const std::vector<Sample>& shared_eval_set();
+
 /// Individual generators (RGB u8). `layout` is one of full_drop, half_drop,
 /// half_brick (seamless in that layout).
 Image periodic_waves(int w, int h, ops::RepeatType layout, unsigned seed);

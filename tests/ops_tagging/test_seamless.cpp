@@ -16,7 +16,7 @@ namespace {
 using ops::RepeatType;
 
 TEST(Seamless, SeparatesTilesFromOrdinaryImagesOnTheEvalSet) {
-    const auto set = evalset::make_eval_set(20, 1);
+    const auto& set = evalset::shared_eval_set();
     int correct = 0, repeat_correct = 0, repeat_total = 0;
     double worst_tile = 0, best_other = 1e9;  // seam ratios: the margin between the classes
     std::map<std::string, std::pair<int, int>> by_kind;

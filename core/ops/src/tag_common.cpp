@@ -66,10 +66,7 @@ Plane area_downscale(const Plane& src, int ow, int oh) {
             o1[i] += s.w1 * hrow[i];
         }
     }
-    const float norm = static_cast<float>((static_cast<double>(ow) / src.w) * (static_cast<double>(oh) / src.h));
-    for (auto& v : out.px)
-        v *= norm;
-    return out;
+    return out;  // the split weights of each target pixel sum to 1
 }
 
 Plane luma(const Plane& src) {

@@ -107,7 +107,12 @@ Harmony classify_harmony(const std::vector<PaletteColour>& cs, double& confidenc
     for (const auto& c : cs) {
         const double chroma = std::hypot(c.lab[1], c.lab[2]);
         if (chroma < 15 || c.share < 0.05) continue;
-        double h = std::atan2(c.lab[2], c.lab[1]) * 180.0 / 3.14159265358979;
+        // Hue on the HSV colour wheel (the wheel designers use for harmonies).
+        const double r = c.rgb[0], g = c.rgb[1], b = c.rgb[2];
+        const double mx = std::max({r, g, b}), mn = std::min({r, g, b}), d = mx - mn;
+        if (d <= 1e-6) continue;
+        double h = mx == r ? std::fmod((g - b) / d, 6.0) : mx == g ? (b - r) / d + 2 : (r - g) / d + 4;
+        h *= 60;
         hues.emplace_back(h < 0 ? h + 360 : h, c.share);
     }
     confidence = 0.8;
@@ -198,6 +203,10 @@ double delta_e2000_srgb(const double a[3], const double b[3]) {
     return ciede2000(detail::srgb_to_lab(a[0], a[1], a[2]), detail::srgb_to_lab(b[0], b[1], b[2]));
 }
 
+double delta_e2000_lab(const double a[3], const double b[3]) {
+    return ciede2000(Lab{a[0], a[1], a[2]}, Lab{b[0], b[1], b[2]});
+}
+
 Result<Palette> extract_palette(const Image& preview, int max_colours) {
     if (preview.type() != PixelType::f32 || preview.channels() != 4)
         return fail(Errc::invalid_argument, "palette extraction needs the f32 RGBA preview from make_preview");
@@ -219,7 +228,9 @@ Result<Palette> extract_palette(const Image& preview, int max_colours) {
     const std::size_t n = px.size();
     // k-means++ seeding (deterministic).
     std::mt19937 rng(12345);
-    const int k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(max_colours), n));
+    // A few more clusters than reported, so that blends and near-duplicates
+    // do not crowd out a real colour; merging and slivers trim them.
+    const int k = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(max_colours) + 3, n));
     std::vector<Lab> centres;
     centres.push_back(px[std::uniform_int_distribution<std::size_t>(0, n - 1)(rng)]);
     std::vector<double> d2(n, std::numeric_limits<double>::max());
@@ -317,6 +328,7 @@ Result<Palette> extract_palette(const Image& preview, int max_colours) {
     std::sort(cl.begin(), cl.end(), [](const Cluster& a, const Cluster& b) { return a.weight > b.weight; });
     while (cl.size() > 1 && cl.back().weight < 0.01)
         cl.pop_back();
+    if (static_cast<int>(cl.size()) > max_colours) cl.resize(static_cast<std::size_t>(max_colours));
     double kept = 0;
     for (const auto& c : cl)
         kept += c.weight;

@@ -109,7 +109,7 @@ Result<Image> make_preview(const Image& image, int max_side) {
     if (!out) return out;
     const auto sx = area_splits(w, ow), sy = area_splits(h, oh);
     std::vector<float> src(static_cast<std::size_t>(w) * 4), hrow(static_cast<std::size_t>(ow) * 4);
-    // Accumulate premultiplied colour; weights sum to (w/ow)*(h/oh) per target pixel.
+    // Accumulate premultiplied colour.
     std::vector<double> acc(static_cast<std::size_t>(ow) * oh * 4, 0.0);
     for (int y = 0; y < h; ++y) {
         read_row_rgba(image, y, src.data());
@@ -132,7 +132,7 @@ Result<Image> make_preview(const Image& image, int max_side) {
             if (s.w1 > 0.0f) r1[i] += s.w1 * hrow[i];
         }
     }
-    const double norm = (static_cast<double>(ow) / w) * (static_cast<double>(oh) / h);
+    const double norm = 1.0;  // the split weights of each target pixel sum to 1
     for (int y = 0; y < oh; ++y) {
         float* o = out->row_as<float>(y);
         const double* a = &acc[static_cast<std::size_t>(y) * ow * 4];

