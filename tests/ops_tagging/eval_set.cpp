@@ -475,6 +475,8 @@ std::vector<Sample> make_eval_set(int per_kind, unsigned seed) {
         }
         out.push_back({"mirror#" + std::to_string(s), mirror_tile(size(), size(), s), true, RepeatType::mirror,
                        (s % 2) ? ops::Style::flat : ops::Style::photographic});
+        out.push_back({"dots#" + std::to_string(s), procedural::seamless_dots(size(), size(), s).value(), true,
+                       RepeatType::full_drop, ops::Style::flat});
         // The same kinds of tiles cropped off-grid (not seamless).
         {
             Image t = (i % 2) ? periodic_shapes(w, h, lay, s + 5) : periodic_noise(w, h, lay, s + 5);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "atelier/image/procedural.h"
 #include "atelier/ops/tag_style.h"
 #include "eval_set.h"
 
@@ -70,5 +71,19 @@ TEST(Style, PlainCasesAreObvious) {
     EXPECT_EQ(ops::analyse_style(ops::make_preview(grad).value())->style, Style::gradient);
 }
 
+}  // namespace
+}  // namespace atelier
+
+namespace atelier {
+namespace {
+TEST(Style, ProceduralDotsAreFlat) {
+    auto img = procedural::seamless_dots(512, 512, 2).value();
+    auto a = ops::analyse_style(ops::make_preview(img).value()).value();
+    const auto& f = a.features;
+    EXPECT_EQ(a.style, Style::flat) << "flat " << f.flat_fraction << " smooth " << f.smooth_fraction << " edge "
+                                    << f.edge_fraction << " noise " << f.noise << " ent " << f.colour_entropy << " dom "
+                                    << f.dominant_share << " dol " << f.dark_on_light << " sat " << f.saturation
+                                    << " det " << f.detail << " dcv " << f.detail_cv;
+}
 }  // namespace
 }  // namespace atelier

@@ -9,6 +9,10 @@ namespace atelier::ops {
 
 namespace {
 
+double round_to(double v, double step) {
+    return std::round(v / step) * step;
+}
+
 class SpecsTagger final : public Tagger {
 public:
     const TaggerInfo& info() const noexcept override { return m_info; }
@@ -23,17 +27,18 @@ public:
         t.push_back(make_tag("megapixels", std::round(w * h / 1e4) / 100.0));
         if (meta.dpi_x) {
             const double dx = *meta.dpi_x, dy = meta.dpi_y.value_or(dx);
-            t.push_back(make_tag("dpi.x", dx));
-            t.push_back(make_tag("dpi.y", dy));
+            // Files store DPI as floats or rationals: 299.9994 is 300.
+            t.push_back(make_tag("dpi.x", round_to(dx, 0.01)));
+            t.push_back(make_tag("dpi.y", round_to(dy, 0.01)));
             if (dx > 0 && dy > 0) {
-                t.push_back(make_tag("print.native.width_in", w / dx));
-                t.push_back(make_tag("print.native.height_in", h / dy));
+                t.push_back(make_tag("print.native.width_in", round_to(w / round_to(dx, 0.01), 0.01)));
+                t.push_back(make_tag("print.native.height_in", round_to(h / round_to(dy, 0.01), 0.01)));
             }
         }
         for (int dpi : {150, 300}) {
             const std::string p = "print." + std::to_string(dpi) + "dpi.";
-            t.push_back(make_tag(p + "width_in", w / dpi));
-            t.push_back(make_tag(p + "height_in", h / dpi));
+            t.push_back(make_tag(p + "width_in", round_to(w / dpi, 0.01)));
+            t.push_back(make_tag(p + "height_in", round_to(h / dpi, 0.01)));
         }
         int bits = static_cast<int>(bytes_per_sample(img.type()) * 8);
         if (meta.source_bits > 0) bits = meta.source_bits;
