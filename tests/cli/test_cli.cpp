@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include <sys/wait.h>
@@ -173,4 +174,22 @@ TEST_F(Cli, ConfigFlagsAndLimitsApply) {
     auto j = nlohmann::json::parse(from_file.out);
     EXPECT_EQ(j["image.max_pixels"]["value"], "100");
     EXPECT_EQ(j["image.max_pixels"]["origin"].get<std::string>().rfind("file:", 0), 0u);
+}
+
+TEST_F(Cli, ConfigDocsListEveryKey) {
+    auto r = run_cli("config --markdown", home);
+    ASSERT_EQ(r.code, 0);
+    std::ifstream doc(std::string(ATELIER_SOURCE_DIR) + "/docs/CONFIG.md");
+    ASSERT_TRUE(doc) << "docs/CONFIG.md is missing";
+    const std::string text(std::istreambuf_iterator<char>(doc), {});
+    std::istringstream rows(r.out);
+    std::string row;
+    int n = 0;
+    while (std::getline(rows, row)) {
+        if (row.rfind("| `", 0) != 0) continue;
+        ++n;
+        EXPECT_NE(text.find(row), std::string::npos)
+            << "docs/CONFIG.md is stale; regenerate with `atelier config --markdown`: missing " << row;
+    }
+    EXPECT_GT(n, 5);
 }
