@@ -15,6 +15,7 @@
 
 #include "atelier/image/procedural.h"
 #include "atelier/imageio/imageio.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -106,6 +107,13 @@ int main(int argc, char** argv) {
         }
         emit(j);
     }
+    // A PNG whose header claims 100000x100000: refused before decoding.
+    const fs::path bomb = dir / "bomb.png";
+    atelier::test::write_bytes(bomb, atelier::test::png_claiming(100000, 100000));
+    const double refuse = median_ms(reps * 4, [&] {
+        if (atelier::imageio::load(bomb).ok()) std::abort();
+    });
+    emit({{"bench", "imageio.refuse_header_bomb"}, {"claimed", "100000x100000"}, {"median_ms", refuse}});
     fs::remove_all(dir);
     return 0;
 }

@@ -13,45 +13,11 @@
 #include "test_util.h"
 
 using namespace atelier;
+using atelier::test::png_claiming;
 using atelier::test::TempDir;
 using atelier::test::write_bytes;
 
 namespace {
-
-std::uint32_t crc32(const std::uint8_t* data, std::size_t n) {
-    std::uint32_t c = 0xffffffffu;
-    for (std::size_t i = 0; i < n; ++i) {
-        c ^= data[i];
-        for (int k = 0; k < 8; ++k)
-            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-    }
-    return c ^ 0xffffffffu;
-}
-
-void put32(std::vector<std::uint8_t>& v, std::uint32_t x) {
-    for (int s = 24; s >= 0; s -= 8)
-        v.push_back(static_cast<std::uint8_t>(x >> s));
-}
-
-// A PNG whose IHDR claims width × height, followed by a tiny IDAT and IEND.
-std::vector<std::uint8_t> png_claiming(std::uint32_t width, std::uint32_t height) {
-    std::vector<std::uint8_t> v = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    auto chunk = [&](const char* type, const std::vector<std::uint8_t>& data) {
-        put32(v, static_cast<std::uint32_t>(data.size()));
-        std::vector<std::uint8_t> body(type, type + 4);
-        body.insert(body.end(), data.begin(), data.end());
-        v.insert(v.end(), body.begin(), body.end());
-        put32(v, crc32(body.data(), body.size()));
-    };
-    std::vector<std::uint8_t> ihdr;
-    put32(ihdr, width);
-    put32(ihdr, height);
-    ihdr.insert(ihdr.end(), {8, 2, 0, 0, 0});  // 8-bit RGB
-    chunk("IHDR", ihdr);
-    chunk("IDAT", {0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
-    chunk("IEND", {});
-    return v;
-}
 
 long max_rss_kb() {
     rusage ru{};
