@@ -16,3 +16,4 @@ run() {  # name, command...
 B=$BUILD_DIR/tests/bench
 run imageio "$B/bench_imageio" --atelier "$BUILD_DIR/app/cli/atelier" --reps 5
 # Each module adds its benchmark below.
+run tagging "$B/bench_tagging" --images 20 --hashes 1000000 --queries 10000

@@ -158,7 +158,13 @@ struct HashIndex::Impl {
     static constexpr int kTables = 4;
     std::vector<std::uint64_t> hashes;
     std::vector<std::uint32_t> ids;
-    std::array<std::vector<std::vector<std::uint32_t>>, kTables> buckets;
+    // Each bucket holds (hash, entry) pairs inline, so that checking a
+    // candidate's full distance needs no second memory access.
+    struct Entry {
+        std::uint64_t hash;
+        std::uint32_t idx;
+    };
+    std::array<std::vector<std::vector<Entry>>, kTables> buckets;
     Impl() {
         for (auto& b : buckets)
             b.resize(1 << 16);
@@ -189,7 +195,7 @@ void HashIndex::add(std::uint64_t hash, std::uint32_t id) {
     m->hashes.push_back(hash);
     m->ids.push_back(id);
     for (int t = 0; t < Impl::kTables; ++t)
-        m->buckets[t][sub(hash, t)].push_back(idx);
+        m->buckets[t][sub(hash, t)].push_back({hash, idx});
 }
 
 std::size_t HashIndex::size() const noexcept {
@@ -202,8 +208,7 @@ std::vector<HashIndex::Match> HashIndex::query(std::uint64_t hash, int radius) c
     const int s = radius / Impl::kTables;  // pigeonhole: some substring is within s
     for (int t = 0; t < Impl::kTables; ++t) {
         for_each_within(sub(hash, t), s, 0, [&](std::uint16_t key) {
-            for (std::uint32_t idx : m->buckets[t][key]) {
-                const std::uint64_t h = m->hashes[idx];
+            for (const auto& [h, idx] : m->buckets[t][key]) {
                 const int d = hamming(h, hash);
                 if (d > radius) continue;
                 // Report each entry once: from the first table where it qualifies.

@@ -107,22 +107,51 @@ Result<Image> make_preview(const Image& image, int max_side) {
     const int oh = std::max(1, static_cast<int>(std::lround(h * f)));
     auto out = Image::create(ow, oh, 4, PixelType::f32, true);
     if (!out) return out;
-    const auto sx = area_splits(w, ow), sy = area_splits(h, oh);
+    const auto sy = area_splits(h, oh);
+    // Horizontal pass as a gather: target column ox covers source columns
+    // [x0, x1] with full weight `scale` inside and partial weights at the ends.
+    struct Span {
+        int x0, x1;
+        float w0, w1;
+    };
+    std::vector<Span> spans(static_cast<std::size_t>(ow));
+    {
+        const double scale = static_cast<double>(ow) / w;
+        for (int ox = 0; ox < ow; ++ox) {
+            const double a = static_cast<double>(ox) * w / ow, b = static_cast<double>(ox + 1) * w / ow;
+            const int x0 = static_cast<int>(std::floor(a));
+            const int x1 = std::min(w - 1, static_cast<int>(std::ceil(b)) - 1);
+            spans[ox] = {x0, x1, static_cast<float>((std::min<double>(x0 + 1, b) - a) * scale),
+                         static_cast<float>((b - std::max<double>(x1, a)) * scale)};
+        }
+    }
+    const float inner = static_cast<float>(static_cast<double>(ow) / w);
     std::vector<float> src(static_cast<std::size_t>(w) * 4), hrow(static_cast<std::size_t>(ow) * 4);
-    // Accumulate premultiplied colour.
     std::vector<double> acc(static_cast<std::size_t>(ow) * oh * 4, 0.0);
     for (int y = 0; y < h; ++y) {
         read_row_rgba(image, y, src.data());
-        std::fill(hrow.begin(), hrow.end(), 0.0f);
-        for (int x = 0; x < w; ++x) {
-            const float* p = &src[4 * static_cast<std::size_t>(x)];
-            const float a = p[3];
-            const float pm[4] = {p[0] * a, p[1] * a, p[2] * a, a};
-            const auto& s = sx[x];
-            for (int c = 0; c < 4; ++c) {
-                hrow[4 * s.t0 + c] += s.w0 * pm[c];
-                hrow[4 * s.t1 + c] += s.w1 * pm[c];
+        for (int x = 0; x < w; ++x) {  // premultiply
+            float* p = &src[4 * static_cast<std::size_t>(x)];
+            p[0] *= p[3];
+            p[1] *= p[3];
+            p[2] *= p[3];
+        }
+        for (int ox = 0; ox < ow; ++ox) {
+            const Span& sp = spans[ox];
+            float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            for (int x = sp.x0; x <= sp.x1; ++x) {
+                const float wt = x == sp.x0 ? sp.w0 : x == sp.x1 ? sp.w1 : inner;
+                const float* p = &src[4 * static_cast<std::size_t>(x)];
+                a0 += wt * p[0];
+                a1 += wt * p[1];
+                a2 += wt * p[2];
+                a3 += wt * p[3];
             }
+            float* o = &hrow[4 * static_cast<std::size_t>(ox)];
+            o[0] = a0;
+            o[1] = a1;
+            o[2] = a2;
+            o[3] = a3;
         }
         const auto& s = sy[y];
         double* r0 = &acc[static_cast<std::size_t>(s.t0) * ow * 4];
