@@ -63,9 +63,9 @@ TEST(Upscale, TiledEqualsUntiledAbove50dB) {
         tiled.tile = 32;
         auto b = ops::upscale(*m, img, tiled);
         ASSERT_TRUE(b.ok()) << b.error().message;
-        EXPECT_EQ(b->stats.tiles, 9);
-        EXPECT_EQ(b->image.width(), 320);
-        EXPECT_EQ(b->image.height(), 288);
+        EXPECT_EQ(b->stats.tiles, 6);
+        EXPECT_EQ(b->image.width(), 288);
+        EXPECT_EQ(b->image.height(), 256);
         const double p = ops::psnr(a->image, b->image).value();
         EXPECT_GE(p, 50.0) << id;
         std::printf("%s: tiled vs untiled PSNR %.1f dB\n", id, p);
@@ -90,13 +90,15 @@ TEST(Upscale, SeamlessResultStillTiles) {
     auto b = ops::upscale(*m, roll(img, 13, 7), o);
     ASSERT_TRUE(b.ok());
     EXPECT_GE(ops::psnr(roll(a->image, 13 * 4, 7 * 4), b->image).value(), 50.0);
-    EXPECT_LT(std::abs(a->stats.seam_error), 0.01) << a->stats.seam_step << " vs " << a->stats.interior_step;
+    EXPECT_GE(a->stats.seam_error, 0.0);
+    EXPECT_LT(a->stats.seam_error, 0.002);  // < 0.5 of an 8-bit level on average
     // The plain mode treats the edges as borders: the seam is worse.
     ops::UpscaleOptions plain;
     auto c = ops::upscale(*m, img, plain);
     ASSERT_TRUE(c.ok());
     auto [seam, inner] = ops::seam_steps(c->image);
-    EXPECT_GT(seam - inner, std::abs(a->stats.seam_error));
+    auto [seam_a, inner_a] = ops::seam_steps(a->image);
+    EXPECT_GT(seam / inner, seam_a / inner_a);
     EXPECT_LT(ops::psnr(roll(c->image, 13 * 4, 7 * 4), b->image).value(), 40.0);
 }
 

@@ -48,8 +48,11 @@ Result<Plane3> run_tiled(ml::Model& model, const Plane3& in, const UpscaleOption
     for (int ty = 0; ty < ny; ++ty) {
         for (int tx = 0; tx < nx; ++tx) {
             if (o.cancel.cancelled()) return fail(Errc::cancelled, "upscale cancelled");
-            const int x0 = tx * T, x1 = std::min(W, x0 + T);
-            const int y0 = ty * T, y1 = std::min(H, y0 + T);
+            // Seamless: shift the grid by half a tile so that the wrap-around
+            // seam falls inside a tile, not on a blended tile boundary.
+            const int offx = o.seamless ? -std::min(T, W) / 2 : 0, offy = o.seamless ? -std::min(T, H) / 2 : 0;
+            const int x0 = offx + tx * T, x1 = std::min(offx + W, x0 + T);
+            const int y0 = offy + ty * T, y1 = std::min(offy + H, y0 + T);
             int wx0, wx1, wy0, wy1;
             bool int_l, int_r, int_t, int_b;
             if (o.seamless) {
@@ -135,6 +138,55 @@ Result<Plane3> run_tiled(ml::Model& model, const Plane3& in, const UpscaleOption
     return out;
 }
 
+/// Seamless check: runs one window centred on each wrap-around seam (a
+/// segment of it, at most `tile` long, with the same context) and returns the
+/// mean absolute difference (0..1) between that and the tiled result on the
+/// output pixels next to the seam. A result that truly wraps gives ~0.
+Result<double> seam_check(ml::Model& model, const Plane3& in, const Plane3& out, const UpscaleOptions& o, int tile,
+                          int overlap) {
+    const auto& info = model.info();
+    const int s = info.scale, W = in.w, H = in.h, P = std::max(overlap, 4);
+    const float in_lo = info.input_range[0], in_span = info.input_range[1] - info.input_range[0];
+    const float out_lo = info.output_range[0], out_span = info.output_range[1] - info.output_range[0];
+    double sum = 0;
+    std::size_t n = 0;
+    for (int axis = 0; axis < 2; ++axis) {
+        // window: across the seam 2P+2 pixels, along it a centred segment of at most `tile`
+        const int along = axis == 0 ? H : W;
+        const int len = std::min(along, tile);
+        const int a0 = (along - len) / 2;
+        const int ww = axis == 0 ? 2 * P + 2 : len + 2 * P, wh = axis == 0 ? len + 2 * P : 2 * P + 2;
+        const int wx0 = axis == 0 ? -(P + 1) : a0 - P, wy0 = axis == 0 ? a0 - P : -(P + 1);
+        ml::TensorF32 x({1, wh, ww, 3});
+        for (int y = 0; y < wh; ++y)
+            for (int xx = 0; xx < ww; ++xx) {
+                const float* p = &in.v[(static_cast<std::size_t>(wrap(wy0 + y, H)) * W + wrap(wx0 + xx, W)) * 3];
+                for (int c = 0; c < 3; ++c)
+                    x.data[(static_cast<std::size_t>(y) * ww + xx) * 3 + c] = p[c] * in_span + in_lo;
+            }
+        ml::RunOptions ro;
+        ro.precision = o.precision;
+        ro.cancel = o.cancel;
+        auto r = model.run(x, ro);
+        if (!r) return r.error();
+        const auto& y = (*r)[0];
+        const int ow = ww * s;
+        // output pixels on both sides of the seam (s each), along the segment's core
+        for (int k = 0; k < len * s; ++k)
+            for (int d = -s; d < s; ++d) {
+                const int ox = axis == 0 ? (P + 1) * s + d : P * s + k, oy = axis == 0 ? P * s + k : (P + 1) * s + d;
+                const int gx = wrap(wx0 * s + ox, out.w), gy = wrap(wy0 * s + oy, out.h);
+                for (int c = 0; c < 3; ++c) {
+                    const float v = std::clamp(
+                        (y.data[(static_cast<std::size_t>(oy) * ow + ox) * 3 + c] - out_lo) / out_span, 0.0F, 1.0F);
+                    sum += std::abs(v - out.v[(static_cast<std::size_t>(gy) * out.w + gx) * 3 + c]);
+                    ++n;
+                }
+            }
+    }
+    return sum / static_cast<double>(std::max<std::size_t>(n, 1));
+}
+
 }  // namespace
 
 int choose_tile(const ml::Model& model, std::uint64_t budget, ml::Precision precision, int overlap) {
@@ -178,6 +230,11 @@ Result<UpscaleResult> upscale(ml::Model& model, const Image& src, const UpscaleO
     const double span = alpha ? 0.5 : 1.0;
     auto up = run_tiled(model, color, o, tile, overlap, res.stats, 0.0, span);
     if (!up) return up.error();
+    if (o.seamless) {
+        auto se = seam_check(model, color, *up, o, tile, overlap);
+        if (!se) return se.error();
+        res.stats.seam_error = *se;
+    }
     color = Plane3{};
     Plane3 up_alpha;
     if (alpha) {
@@ -217,7 +274,6 @@ Result<UpscaleResult> upscale(ml::Model& model, const Image& src, const UpscaleO
         auto [seam, interior] = seam_steps(out);
         res.stats.seam_step = seam;
         res.stats.interior_step = interior;
-        res.stats.seam_error = seam - interior;
     }
     res.image = std::move(out);
     res.stats.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -225,28 +281,42 @@ Result<UpscaleResult> upscale(ml::Model& model, const Image& src, const UpscaleO
 }
 
 std::pair<double, double> seam_steps(const Image& im) {
+    // The "jump" between neighbours i and i+1 is their step minus the mean of
+    // the steps on either side: ~0 where the image is smooth, large at an edge
+    // or a seam. Indices wrap, so i = n-1 is the wrap-around seam.
     const int W = im.width(), H = im.height(), C = im.color_channels();
-    if (W < 2 || H < 2) return {0.0, 0.0};
+    if (W < 4 || H < 4) return {0.0, 0.0};
+    auto jump = [](float a, float b, float c, float d) {  // samples at i-1, i, i+1, i+2
+        return std::abs((c - b) - 0.5F * ((b - a) + (d - c)));
+    };
     double seam = 0, inner = 0;
     std::size_t ns = 0, ni = 0;
     for (int y = 0; y < H; ++y)
-        for (int c = 0; c < C; ++c) {
-            seam += std::abs(im.sample(W - 1, y, c) - im.sample(0, y, c));
-            ++ns;
-            for (int x = 0; x + 1 < W; ++x) {
-                inner += std::abs(im.sample(x + 1, y, c) - im.sample(x, y, c));
-                ++ni;
+        for (int c = 0; c < C; ++c)
+            for (int x = 0; x < W; ++x) {
+                const float j = jump(im.sample((x + W - 1) % W, y, c), im.sample(x, y, c), im.sample((x + 1) % W, y, c),
+                                     im.sample((x + 2) % W, y, c));
+                if (x == W - 1) {
+                    seam += j;
+                    ++ns;
+                } else {
+                    inner += j;
+                    ++ni;
+                }
             }
-        }
     for (int x = 0; x < W; ++x)
-        for (int c = 0; c < C; ++c) {
-            seam += std::abs(im.sample(x, H - 1, c) - im.sample(x, 0, c));
-            ++ns;
-            for (int y = 0; y + 1 < H; ++y) {
-                inner += std::abs(im.sample(x, y + 1, c) - im.sample(x, y, c));
-                ++ni;
+        for (int c = 0; c < C; ++c)
+            for (int y = 0; y < H; ++y) {
+                const float j = jump(im.sample(x, (y + H - 1) % H, c), im.sample(x, y, c), im.sample(x, (y + 1) % H, c),
+                                     im.sample(x, (y + 2) % H, c));
+                if (y == H - 1) {
+                    seam += j;
+                    ++ns;
+                } else {
+                    inner += j;
+                    ++ni;
+                }
             }
-        }
     return {seam / static_cast<double>(ns), inner / static_cast<double>(ni)};
 }
 

@@ -45,10 +45,12 @@ struct UpscaleStats {
     int overlap = 0;  ///< overlap used
     ml::Precision precision = ml::Precision::fp32;
     bool retried_fp32 = false;
-    /// Seamless mode: mean absolute step across the wrap-around seam minus
-    /// the mean step between neighbouring pixels inside (0..1 units); ≈ 0
-    /// when the result tiles. -1 when not in seamless mode.
+    /// Seamless mode: the model is run once more on a window centred on each
+    /// wrap-around seam; this is the mean absolute difference (0..1) between
+    /// that and the result next to the seam — ≈ 0 when the result tiles, as
+    /// large as an edge artefact when it does not. -1 outside seamless mode.
     double seam_error = -1;
+    /// The seam's discontinuity and the interior's, from `seam_steps` (content-dependent).
     double seam_step = 0;
     double interior_step = 0;
     double milliseconds = 0;
@@ -67,8 +69,10 @@ Result<UpscaleResult> upscale(ml::Model& model, const Image& src, const UpscaleO
 /// The tile side `upscale` picks for a model, budget and overlap.
 int choose_tile(const ml::Model& model, std::uint64_t memory_budget, ml::Precision precision, int overlap);
 
-/// Mean step across the wrap-around seams and between interior neighbours
-/// (0..1 units), as {seam, interior}.
+/// Discontinuity at the wrap-around seams and, for comparison, between
+/// interior neighbours, as {seam, interior} (0..1 units). The jump between
+/// neighbours is their step minus the mean of the steps on either side, so
+/// smooth gradients and textures score low and edges high.
 std::pair<double, double> seam_steps(const Image& image);
 
 /// PSNR in dB over all channels (values normalised to 0..1); +inf if equal.
