@@ -442,7 +442,8 @@ Result<std::string> js_literal_to_json(std::string_view js) {
         if (std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+') {
             out += c == '+' ? "" : std::string(1, c);
             ++i;
-            if (i < js.size() && js[i] == '.') out += '0';
+            // "-.5" → "-0.5"; but "1.5" stays "1.5" (only a sign can precede a bare dot)
+            if ((c == '-' || c == '+') && i < js.size() && js[i] == '.') out += '0';
             // a number like 5e-4: copy letters and signs that follow digits
             while (i < js.size() &&
                    (std::isdigit(static_cast<unsigned char>(js[i])) || js[i] == '.' || js[i] == 'e' || js[i] == 'E' ||
