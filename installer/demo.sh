@@ -22,4 +22,12 @@ mkdir -p "$DEMO_DIR/converted"
 "$ATELIER" convert "$DEMO_DIR/samples/dots-halfdrop.png" "$DEMO_DIR/converted/dots-web.jpg" --resize 1024x --quality 85
 "$ATELIER" inspect "$DEMO_DIR/converted/waves-2048.png"
 
+step "Auto-tag the samples: specs, seamless/repeat type, palette, style, hashes, moderation"
+"$ATELIER" tag "$DEMO_DIR/samples"
+"$ATELIER" tag "$DEMO_DIR/samples" --json > "$DEMO_DIR/tags.json"
+
+step "Find a re-upload: a shrunk, recompressed copy among the samples"
+"$ATELIER" convert "$DEMO_DIR/samples/waves-seamless.png" "$DEMO_DIR/reupload.jpg" --resize 300x --quality 60
+"$ATELIER" similar "$DEMO_DIR/reupload.jpg" --in "$DEMO_DIR/samples"
+
 printf '\nDemo results are in %s\n' "$DEMO_DIR"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// atelier tag FILE|DIR... [--json]: every tag of every image (specs, seamless
-// and repeat type, palette, style, perceptual hashes).
+// atelier tag FILE|DIR... [--json] [--no-moderation]: every tag of every
+// image (specs, seamless and repeat type, palette, style, perceptual hashes,
+// and nsfwjs moderation when its model is installed).
 // atelier similar FILE --in DIR [--radius N]: near-duplicates of FILE among
 // the images under DIR, by pHash (mirrored copies included). Searching the
 // asset library instead of a folder comes with the catalog.
@@ -14,12 +15,18 @@
 #include <mutex>
 #include <thread>
 
+#include "atelier/base/hash.h"
 #include "atelier/imageio/imageio.h"
+#include "atelier/ml/registry.h"
+#include "atelier/ml/runtime.h"
 #include "atelier/ops/tag_hash.h"
+#include "atelier/ops/tag_moderation.h"
 #include "atelier/ops/tagger.h"
 #include "cli.h"
 
 namespace atelier::cli {
+
+std::vector<std::filesystem::path> model_search_dirs(const Context& ctx);
 
 namespace {
 
@@ -104,14 +111,37 @@ nlohmann::json tag_json(const ops::Tag& t) {
     return j;
 }
 
-int run_tag(Context& ctx, const std::vector<std::string>& inputs) {
+// Adds the nsfwjs moderation tagger when its model is installed. Returns a
+// note for the user when it is not (tagging goes on without it).
+std::string add_moderation(Context& ctx, ops::TagPipeline& pipeline) {
+    const auto reg = ml::ModelRegistry::scan(model_search_dirs(ctx));
+    auto mf = reg.resolve("nsfwjs-mobilenetv2", ctx.cancel.token());
+    if (!mf) return "moderation skipped: " + mf.error().message + " (install it with ./installer/setup.sh models)";
+    ml::RuntimeOptions ro;
+    ro.device = ctx.config.get_string("ml.device");
+    auto rt = ml::Runtime::create(ro);
+    if (!rt) return "moderation skipped: " + rt.error().message;
+    auto model = (*rt)->load(**mf);
+    if (!model) return "moderation skipped: " + model.error().message;
+    std::string hash;
+    for (const auto& f : (*mf)->files)
+        if (f.path.find("shard") != std::string::npos) hash = to_hex(f.sha256);
+    (void)pipeline.add(ops::make_moderation_tagger(*model, hash, (*mf)->version));
+    return "";
+}
+
+int run_tag(Context& ctx, const std::vector<std::string>& inputs, bool moderation) {
     auto limits = imageio::ImageLimits::from_config(ctx.config);
     if (!limits) return report(ctx, limits.error());
     bool any_folder = false;
     auto files = collect_images(inputs, any_folder);
     if (!files) return report(ctx, files.error(), kUsage);
     if (files->empty()) return report(ctx, fail(Errc::not_found, "no image files found in the given folders"));
-    const auto pipeline = ops::TagPipeline::with_builtin_taggers();
+    auto pipeline = ops::TagPipeline::with_builtin_taggers();
+    if (moderation) {
+        if (auto note = add_moderation(ctx, pipeline); !note.empty() && !ctx.json)
+            std::fprintf(stderr, "atelier: %s\n", note.c_str());
+    }
     std::vector<Tagged> results(files->size());
     parallel_for(ctx, files->size(), any_folder || files->size() > 1, "tagging", [&](std::size_t i) {
         results[i].file = (*files)[i];
@@ -246,8 +276,11 @@ int run_similar(Context& ctx, const std::string& file, const std::string& dir, i
 ATELIER_CLI_COMMAND("tag", 40, [](CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("tag", "auto-tag images: specs, seamless/repeat, palette, style, perceptual hashes");
     static std::vector<std::string> inputs;
+    static bool no_moderation = false;
     cmd->add_option("paths", inputs, "image files or folders (searched recursively)")->required();
-    cmd->callback([&ctx] { ctx.exit_code = run_tag(ctx, inputs); });
+    cmd->add_flag("--no-moderation", no_moderation,
+                  "skip the nsfwjs moderation/embedding model (used when installed; loads LibTorch)");
+    cmd->callback([&ctx] { ctx.exit_code = run_tag(ctx, inputs, !no_moderation); });
 });
 
 ATELIER_CLI_COMMAND("similar", 41, [](CLI::App& app, Context& ctx) {
