@@ -4,7 +4,9 @@
 //    thread and on all cores, and each tagger's share of the time;
 //  - the multi-index hash index: radius-8 queries on 1 M hashes (p50/p99),
 //    with a linear scan measured side by side as the peer.
-//   bench_tagging [--images N] [--hashes N] [--queries N]
+//  - MobileNetV2 (nsfwjs) batch throughput on the CPU and the pipeline with
+//    the moderation tagger (when the ml runtime and the model are present).
+//   bench_tagging [--images N] [--hashes N] [--queries N] [--ml-threads N]
 
 #include <algorithm>
 #include <atomic>
@@ -24,6 +26,13 @@
 #include "atelier/ops/tag_hash.h"
 #include "atelier/ops/tagger.h"
 #include "eval_set.h"
+
+#if ATELIER_BENCH_ML
+#include "atelier/base/paths.h"
+#include "atelier/ml/registry.h"
+#include "atelier/ml/runtime.h"
+#include "atelier/ops/tag_moderation.h"
+#endif
 
 using namespace atelier;
 using Clock = std::chrono::steady_clock;
@@ -47,7 +56,59 @@ void emit(const nlohmann::json& j) {
     std::fflush(stdout);
 }
 
-void bench_pipeline(int count) {
+void bench_pipeline(int count, std::shared_ptr<void> moderation_model);
+
+#if ATELIER_BENCH_ML
+// MobileNetV2 (nsfwjs) batch throughput on the CPU (model only, inputs
+// already 224×224), and the model for the pipeline run.
+std::shared_ptr<ml::Model> bench_mobilenet(int threads) {
+    auto reg = ml::ModelRegistry::scan(paths::model_dirs());
+    auto mf = reg.resolve("nsfwjs-mobilenetv2");
+    if (!mf) {
+        emit({{"bench", "mobilenetv2_batch"}, {"skipped", mf.error().message}});
+        return nullptr;
+    }
+    ml::RuntimeOptions ro;
+    ro.threads = threads;  // 0 = one per core
+    auto rt = ml::Runtime::create(ro);
+    if (!rt) {
+        emit({{"bench", "mobilenetv2_batch"}, {"skipped", rt.error().message}});
+        return nullptr;
+    }
+    static std::shared_ptr<ml::Runtime> keep = *rt;
+    auto model = keep->load(**mf);
+    if (!model) {
+        emit({{"bench", "mobilenetv2_batch"}, {"skipped", model.error().message}});
+        return nullptr;
+    }
+    for (int batch : {1, 8, 32}) {
+        std::vector<Image> imgs;
+        for (int i = 0; i < batch; ++i)
+            imgs.push_back(evalset::photo_like(224, 224, static_cast<unsigned>(i)));
+        std::vector<const Image*> ptrs;
+        for (const auto& im : imgs)
+            ptrs.push_back(&im);
+        (void)ops::moderate(**model, ptrs);  // warm-up
+        std::vector<double> times;
+        for (int rep = 0; rep < 3; ++rep) {
+            const auto t = Clock::now();
+            auto r = ops::moderate(**model, ptrs);
+            times.push_back(ms_since(t));
+            if (!r) std::exit(1);
+        }
+        const double med = percentile(times, 0.5);
+        emit({{"bench", "mobilenetv2_batch"},
+              {"device", keep->device().name},
+              {"threads", keep->device().threads},
+              {"batch", batch},
+              {"median_ms", med},
+              {"images_per_s", batch / (med / 1000.0)}});
+    }
+    return *model;
+}
+#endif
+
+void bench_pipeline(int count, std::shared_ptr<void> moderation_model) {
     std::vector<Image> images;
     for (int i = 0; i < count; ++i) {
         const unsigned s = 100u + static_cast<unsigned>(i);
@@ -69,7 +130,15 @@ void bench_pipeline(int count) {
                 break;
         }
     }
-    const auto pipeline = ops::TagPipeline::with_builtin_taggers();
+    auto pipeline = ops::TagPipeline::with_builtin_taggers();
+    std::string label = "tag_pipeline_1mp";
+#if ATELIER_BENCH_ML
+    if (moderation_model) {
+        (void)pipeline.add(
+            ops::make_moderation_tagger(std::static_pointer_cast<ml::Model>(moderation_model), "", "4.4.0"));
+        label += "_with_moderation";
+    }
+#endif
     (void)pipeline.run(images[0]);  // warm-up (tables, caches)
     // One thread, with per-tagger times.
     std::map<std::string, double> per_tagger;
@@ -93,7 +162,7 @@ void bench_pipeline(int count) {
     nlohmann::json shares;
     for (const auto& [id, ms] : per_tagger)
         shares[id] = {{"share", ms / total}, {"ms_per_image", ms / count}};
-    emit({{"bench", "tag_pipeline_1mp_single_thread"},
+    emit({{"bench", label + "_single_thread"},
           {"images", count},
           {"images_per_s", count / (single_ms / 1000.0)},
           {"median_ms", percentile(per_image, 0.5)},
@@ -111,7 +180,7 @@ void bench_pipeline(int count) {
     for (auto& t : pool)
         t.join();
     const double all_ms = ms_since(t1);
-    emit({{"bench", "tag_pipeline_1mp_all_cores"},
+    emit({{"bench", label + "_all_cores"},
           {"images", count},
           {"threads", threads},
           {"images_per_s", count / (all_ms / 1000.0)}});
@@ -178,13 +247,17 @@ void bench_index(int n, int queries) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    int images = 20, hashes = 1'000'000, queries = 10'000;
+    int images = 20, hashes = 1'000'000, queries = 10'000, ml_threads = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--images")) images = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--hashes")) hashes = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--queries")) queries = std::atoi(argv[i + 1]);
+        if (!std::strcmp(argv[i], "--ml-threads")) ml_threads = std::atoi(argv[i + 1]);
     }
     bench_index(hashes, queries);
-    bench_pipeline(images);
+    bench_pipeline(images, nullptr);
+#if ATELIER_BENCH_ML
+    if (auto m = bench_mobilenet(ml_threads)) bench_pipeline(images, m);
+#endif
     return 0;
 }

@@ -154,6 +154,17 @@ TEST(NearDuplicates, RecallAtFalsePositiveRateOfOneInAThousand) {
         std::printf("  %-14s recall %.3f (%d/%d)\n", kinds[k], static_cast<double>(found) / kOriginals, found,
                     kOriginals);
     }
+    for (int r : {8, 10, 12}) {  // the CLI's default radius is 12
+        std::uint64_t f = 0;
+        int hit = 0;
+        for (int d = 0; d <= r; ++d) {
+            f += neg_at[d];
+            for (int k = 0; k < kKinds; ++k)
+                hit += pos_at[k][d];
+        }
+        std::printf("  radius %2d: recall %.3f, FPR %.5f\n", r, static_cast<double>(hit) / (kKinds * kOriginals),
+                    static_cast<double>(f) / negatives);
+    }
     const double recall = static_cast<double>(found_all) / (kKinds * kOriginals);
     std::printf("  overall        recall %.3f\n", recall);
     EXPECT_GE(recall, 0.9);

@@ -287,7 +287,7 @@ ATELIER_CLI_COMMAND("similar", 41, [](CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand(
         "similar", "find near-duplicates of an image (resized, recoloured, cropped, mirrored) in a folder");
     static std::string file, dir;
-    static int radius = 10;
+    static int radius = 12;
     cmd->add_option("file", file, "the image to look for")->required();
     cmd->add_option("--in", dir, "folder to search (recursively); the asset library comes with the catalog")
         ->required();
