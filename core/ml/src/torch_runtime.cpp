@@ -752,9 +752,13 @@ private:
                        .contiguous(at::MemoryFormat::ChannelsLast);
         try {
             forward(x, {}, torch::kFloat);
-        } catch (...) {
+        } catch (const ModelError& e) {
+            // e.g. Flatten + Dense without a declared input size: no dry run possible
             m_trace = nullptr;
-            throw;
+            if (m_info.fixed_height) throw;
+            spdlog::debug("model {}: no memory estimate ({}); assuming 256 floats per pixel", m_info.id, e.message);
+            m_peak_floats_per_pixel = 256;
+            return;
         }
         m_trace = nullptr;
         double live = 0, peak = 0;
