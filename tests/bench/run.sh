@@ -16,3 +16,5 @@ run() {  # name, command...
 B=$BUILD_DIR/tests/bench
 run imageio "$B/bench_imageio" --atelier "$BUILD_DIR/app/cli/atelier" --reps 5
 # Each module adds its benchmark below.
+run upscale "$B/bench_upscale" --reps 3
+run upscale_peak "$B/bench_upscale" --peak

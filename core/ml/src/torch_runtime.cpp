@@ -1243,6 +1243,19 @@ private:
 
 }  // namespace
 
+Result<void> Runtime::compile_torchscript(const std::string& source, const fs::path& path) {
+    try {
+        torch::jit::Module m("atelier_scripted");
+        m.define(source);
+        m.save(path.string());
+        return ok();
+    } catch (const c10::Error& e) {
+        return fail(Errc::invalid_argument, "TorchScript: " + std::string(e.what_without_backtrace()).substr(0, 400));
+    } catch (const std::exception& e) {
+        return fail(Errc::invalid_argument, std::string("TorchScript: ") + e.what());
+    }
+}
+
 DeviceInfo Runtime::probe(std::string_view device) {
     DeviceInfo d;
     d.torch_version = TORCH_VERSION;
