@@ -5,7 +5,8 @@
 // in the same run; the quality cost of bf16 (PSNR against fp32) per model;
 // and, with --peak, the peak memory of a 1024² → 4096² thick x4 tiled upscale.
 //   bench_upscale [--reps N] [--sizes 128,512] [--models slim,medium,thick]
-//                 [--node-dir DIR] [--script FILE] [--no-peer] [--peak]   → JSON lines
+//                 [--node-dir DIR] [--script FILE] [--no-peer] [--peak] [--gpu-peak-tflops T]
+//   → JSON lines. On a CUDA machine fp16 runs too, with the fraction of the card's fp16 peak.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
     fs::path node_dir = fs::path(ATELIER_BINARY_DIR) / "peer-node" / "upscale";
     fs::path script = fs::path(ATELIER_SOURCE_DIR) / "tests" / "peer" / "upscalerjs_reference.js";
     bool peer = true, peak = false;
+    double gpu_peak_tflops = 989.4;  // H100 SXM dense fp16 tensor-core peak
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -78,6 +80,8 @@ int main(int argc, char** argv) {
             script = next();
         else if (a == "--no-peer")
             peer = false;
+        else if (a == "--gpu-peak-tflops")
+            gpu_peak_tflops = std::atof(next().c_str());
         else if (a == "--peak")
             peak = true;
     }
@@ -126,6 +130,16 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
+    struct Config {
+        ml::Precision precision;
+        int threads;  // 0 = one per core (the policy)
+        bool large;   // also for thick at 512² (slow in fp32 on 2 cores)
+    };
+    const std::vector<Config> configs{{ml::Precision::fp32, 0, false},
+                                      {ml::Precision::fp32, 1, true},
+                                      {ml::Precision::bf16, 0, true},
+                                      {ml::Precision::bf16, 1, true},
+                                      {ml::Precision::fp16, 0, true}};
     const fs::path tmp = fs::temp_directory_path() / ("atelier-bench-upscale-" + std::to_string(::getpid()));
     fs::create_directories(tmp);
     for (const auto& name : models) {
@@ -140,37 +154,53 @@ int main(int argc, char** argv) {
             const double out_mp = 16.0 * n * n / 1e6;
             ops::UpscaleOptions o;
             o.memory_budget = dev.memory_budget;
-            auto warm = ops::upscale(**m, img, o);  // warm-up (oneDNN primitive creation)
-            if (!warm) return std::fprintf(stderr, "%s\n", warm.error().message.c_str()), 1;
-            std::vector<double> ms;
-            for (int r = 0; r < reps; ++r) {
-                const auto t0 = Clock::now();
-                auto res = ops::upscale(**m, img, o);
-                ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-            }
-            const double ours = median(ms);
             nlohmann::json j{{"bench", "upscale_throughput"},
                              {"model", id},
                              {"scale", 4},
                              {"input", std::to_string(n) + "x" + std::to_string(n)},
                              {"reps", reps},
                              {"device", dev.name},
-                             {"threads", dev.threads},
-                             {"tiles", warm->stats.tiles},
-                             {"ms", ours},
-                             {"output_mp_per_s", out_mp / (ours / 1000.0)}};
-            // bf16 quality cost against fp32 on the same image
-            if (dev.bf16) {
-                ops::UpscaleOptions b = o;
-                b.precision = ml::Precision::bf16;
-                const auto t0 = Clock::now();
-                auto rb = ops::upscale(**m, img, b);
-                const double bms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-                if (rb) {
-                    j["bf16_ms_single"] = bms;
-                    j["bf16_psnr_db_vs_fp32"] = ops::psnr(rb->image, warm->image).value_or(0);
+                             {"cores", dev.threads}};
+            // The policy (fp32, one thread per core) first; then bf16 and single-threaded runs,
+            // because a shared, oversubscribed machine punishes OpenMP barriers.
+            Image fp32_result;
+            double policy_ms = 0;
+            for (const auto& cfg : configs) {
+                if (cfg.precision == ml::Precision::bf16 && !dev.bf16) continue;
+                if (cfg.precision == ml::Precision::fp16 && !dev.fp16) continue;
+                if (cfg.threads == 1 && dev.kind == ml::DeviceKind::cuda) continue;
+                if (!cfg.large && n >= 512 && name == "thick") continue;
+                (void)ml::Runtime::create({.device = dev.name,
+                                           .precision = ml::Precision::fp32,
+                                           .memory_budget = 0,
+                                           .threads = cfg.threads == 0 ? dev.threads : cfg.threads});
+                o.precision = cfg.precision;
+                auto warm = ops::upscale(**m, img, o);  // warm-up (oneDNN primitive creation)
+                if (!warm) return std::fprintf(stderr, "%s\n", warm.error().message.c_str()), 1;
+                std::vector<double> ms;
+                const int r_count = (n >= 512 && name == "thick") ? 1 : reps;
+                for (int r = 0; r < r_count; ++r) {
+                    const auto t0 = Clock::now();
+                    auto res = ops::upscale(**m, img, o);
+                    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
                 }
+                const double med = median(ms);
+                nlohmann::json c{{"precision", ml::precision_name(cfg.precision)},
+                                 {"threads", cfg.threads == 0 ? dev.threads : cfg.threads},
+                                 {"reps", r_count},
+                                 {"tiles", warm->stats.tiles},
+                                 {"ms", med},
+                                 {"output_mp_per_s", out_mp / (med / 1000.0)},
+                                 {"gflops", (*m)->flops_per_pixel() * n * n / (med / 1000.0) / 1e9}};
+                if (dev.kind == ml::DeviceKind::cuda && cfg.precision == ml::Precision::fp16)
+                    c["fraction_of_fp16_peak"] = c["gflops"].get<double>() / 1000.0 / gpu_peak_tflops;
+                if (cfg.precision == ml::Precision::fp32 && fp32_result.empty()) fp32_result = warm->image;
+                if (cfg.precision != ml::Precision::fp32 && !fp32_result.empty())
+                    c["psnr_db_vs_fp32"] = ops::psnr(warm->image, fp32_result).value_or(0);
+                if (cfg.threads == 0 && cfg.precision == ml::Precision::fp32) policy_ms = med;
+                j["runs"].push_back(c);
             }
+            (void)ml::Runtime::create({.device = dev.name});  // back to the policy
             if (peer) {
                 const auto in = tmp / "in.rgb", out = tmp / "out.rgb";
                 {
@@ -192,7 +222,9 @@ int main(int argc, char** argv) {
                         j["peer_reps"] = peer_reps;
                         j["peer_ms"] = ref;
                         j["peer_output_mp_per_s"] = out_mp / (ref / 1000.0);
-                        j["speedup"] = ref / ours;
+                        if (policy_ms > 0) j["speedup_fp32_policy"] = ref / policy_ms;
+                        for (auto& c : j["runs"])
+                            c["speedup"] = ref / c["ms"].get<double>();
                     }
                 } else {
                     j["peer_error"] = "the reference failed (out of memory in wasm?)";
