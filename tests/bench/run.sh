@@ -16,4 +16,6 @@ run() {  # name, command...
 B=$BUILD_DIR/tests/bench
 run imageio "$B/bench_imageio" --atelier "$BUILD_DIR/app/cli/atelier" --reps 5
 # Each module adds its benchmark below.
+run upscale "$B/bench_upscale" --reps 3
+run upscale_peak "$B/bench_upscale" --peak
 run tagging "$B/bench_tagging" --images 20 --hashes 1000000 --queries 10000
