@@ -29,5 +29,6 @@ step "Auto-tag the samples: specs, seamless/repeat type, palette, style, hashes,
 step "Find a re-upload: a shrunk, recompressed copy among the samples"
 "$ATELIER" convert "$DEMO_DIR/samples/waves-seamless.png" "$DEMO_DIR/reupload.jpg" --resize 300x --quality 60
 "$ATELIER" similar "$DEMO_DIR/reupload.jpg" --in "$DEMO_DIR/samples"
+"$ATELIER" similar "$DEMO_DIR/reupload.jpg" --in "$DEMO_DIR/samples" --by embedding --top 3
 
 printf '\nDemo results are in %s\n' "$DEMO_DIR"

@@ -2,9 +2,10 @@
 // atelier tag FILE|DIR... [--json] [--no-moderation]: every tag of every
 // image (specs, seamless and repeat type, palette, style, perceptual hashes,
 // and nsfwjs moderation when its model is installed).
-// atelier similar FILE --in DIR [--radius N]: near-duplicates of FILE among
-// the images under DIR, by pHash (mirrored copies included). Searching the
-// asset library instead of a folder comes with the catalog.
+// atelier similar FILE --in DIR [--radius N] [--by phash|embedding]:
+// near-duplicates of FILE among the images under DIR by pHash (mirrored
+// copies included), or the most alike by MobileNetV2 embedding. Searching
+// the asset library instead of a folder comes with the catalog.
 
 #if ATELIER_HAVE_OPS
 
@@ -79,6 +80,13 @@ Result<ops::TagReport> tag_file(const fs::path& file, const imageio::ImageLimits
     return r;
 }
 
+nlohmann::json tag_json(const ops::Tag& t) {
+    nlohmann::json j{{"name", t.name}, {"confidence", t.confidence}, {"tagger", t.tagger}};
+    std::visit([&](const auto& v) { j["value"] = v; }, t.value);
+    if (!t.model_hash.empty()) j["model_hash"] = t.model_hash;
+    return j;
+}
+
 // Runs `work(i)` for i in [0, n) on all cores, reporting progress.
 template <class F>
 void parallel_for(Context& ctx, std::size_t n, bool show_progress, const std::string& label, F&& work) {
@@ -104,30 +112,75 @@ void parallel_for(Context& ctx, std::size_t n, bool show_progress, const std::st
         t.join();
 }
 
-nlohmann::json tag_json(const ops::Tag& t) {
-    nlohmann::json j{{"name", t.name}, {"confidence", t.confidence}, {"tagger", t.tagger}};
-    std::visit([&](const auto& v) { j["value"] = v; }, t.value);
-    if (!t.model_hash.empty()) j["model_hash"] = t.model_hash;
-    return j;
+struct NsfwModel {
+    std::shared_ptr<ml::Runtime> runtime;
+    std::shared_ptr<ml::Model> model;
+    std::string weights_hash;
+    std::string version;
+};
+
+// The installed nsfwjs MobileNetV2 (verified), on the configured device.
+Result<NsfwModel> load_nsfw_model(Context& ctx) {
+    const auto reg = ml::ModelRegistry::scan(model_search_dirs(ctx));
+    auto mf = reg.resolve("nsfwjs-mobilenetv2", ctx.cancel.token());
+    if (!mf) return mf.error();
+    ml::RuntimeOptions ro;
+    ro.device = ctx.config.get_string("ml.device");
+    auto rt = ml::Runtime::create(ro);
+    if (!rt) return rt.error();
+    auto model = (*rt)->load(**mf);
+    if (!model) return model.error();
+    NsfwModel m{*rt, *model, "", (*mf)->version};
+    for (const auto& f : (*mf)->files)
+        if (f.path.find("shard") != std::string::npos) m.weights_hash = to_hex(f.sha256);
+    return m;
 }
 
 // Adds the nsfwjs moderation tagger when its model is installed. Returns a
 // note for the user when it is not (tagging goes on without it).
 std::string add_moderation(Context& ctx, ops::TagPipeline& pipeline) {
-    const auto reg = ml::ModelRegistry::scan(model_search_dirs(ctx));
-    auto mf = reg.resolve("nsfwjs-mobilenetv2", ctx.cancel.token());
-    if (!mf) return "moderation skipped: " + mf.error().message + " (install it with ./installer/setup.sh models)";
-    ml::RuntimeOptions ro;
-    ro.device = ctx.config.get_string("ml.device");
-    auto rt = ml::Runtime::create(ro);
-    if (!rt) return "moderation skipped: " + rt.error().message;
-    auto model = (*rt)->load(**mf);
-    if (!model) return "moderation skipped: " + model.error().message;
-    std::string hash;
-    for (const auto& f : (*mf)->files)
-        if (f.path.find("shard") != std::string::npos) hash = to_hex(f.sha256);
-    (void)pipeline.add(ops::make_moderation_tagger(*model, hash, (*mf)->version));
+    auto m = load_nsfw_model(ctx);
+    if (!m) return "moderation skipped: " + m.error().message + " (install it with ./installer/setup.sh models)";
+    (void)pipeline.add(ops::make_moderation_tagger(m->model, m->weights_hash, m->version));
     return "";
+}
+
+// atelier similar --by embedding: "more like this", ranked by the cosine
+// similarity of MobileNetV2 embeddings.
+int run_similar_embedding(Context& ctx, const std::string& file, const std::vector<fs::path>& files,
+                          const imageio::ImageLimits& limits, int top) {
+    auto m = load_nsfw_model(ctx);
+    if (!m) return report(ctx, m.error().with_context("similar --by embedding needs the nsfwjs-mobilenetv2 model"));
+    auto img = imageio::load(file, limits);
+    if (!img) return report(ctx, img.error());
+    auto q = ops::moderate(*m->model, {&*img}, true, ctx.cancel.token());
+    if (!q) return report(ctx, q.error());
+    std::vector<std::optional<std::vector<float>>> emb(files.size());
+    parallel_for(ctx, files.size(), true, "embedding", [&](std::size_t i) {
+        auto im = imageio::load(files[i], limits);
+        if (!im) return;
+        if (auto r = ops::moderate(*m->model, {&*im}, true, ctx.cancel.token()))
+            emb[i] = std::move(r->front().embedding);
+    });
+    if (ctx.cancel.cancelled()) return report(ctx, fail(Errc::cancelled, "search cancelled"));
+    std::vector<std::pair<double, std::size_t>> ranked;
+    for (std::size_t i = 0; i < files.size(); ++i)
+        if (emb[i]) ranked.emplace_back(ops::embedding_similarity(q->front().embedding, *emb[i]), i);
+    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    if (static_cast<int>(ranked.size()) > top) ranked.resize(static_cast<std::size_t>(top));
+    if (ctx.json) {
+        nlohmann::json j{{"file", file}, {"by", "embedding"}, {"model_hash", m->weights_hash}};
+        nlohmann::json arr = nlohmann::json::array();
+        for (const auto& [sim, i] : ranked)
+            arr.push_back({{"file", files[i].string()}, {"similarity", sim}});
+        j["matches"] = arr;
+        print_json(j);
+        return kOk;
+    }
+    std::printf("%s  most similar by MobileNetV2 embedding (cosine):\n", file.c_str());
+    for (const auto& [sim, i] : ranked)
+        std::printf("  %.3f  %s\n", sim, files[i].c_str());
+    return kOk;
 }
 
 int run_tag(Context& ctx, const std::vector<std::string>& inputs, bool moderation) {
@@ -194,10 +247,19 @@ int run_tag(Context& ctx, const std::vector<std::string>& inputs, bool moderatio
     return failures ? kFailed : kOk;
 }
 
-int run_similar(Context& ctx, const std::string& file, const std::string& dir, int radius) {
+int run_similar(Context& ctx, const std::string& file, const std::string& dir, int radius, const std::string& by,
+                int top) {
     if (radius < 0 || radius > 64) return report(ctx, fail(Errc::invalid_argument, "--radius must be 0..64"), kUsage);
+    if (by != "phash" && by != "embedding")
+        return report(ctx, fail(Errc::invalid_argument, "--by must be phash or embedding"), kUsage);
     auto limits = imageio::ImageLimits::from_config(ctx.config);
     if (!limits) return report(ctx, limits.error());
+    if (by == "embedding") {
+        bool folder = false;
+        auto all = collect_images({dir}, folder);
+        if (!all) return report(ctx, all.error(), kUsage);
+        return run_similar_embedding(ctx, file, *all, *limits, std::max(1, top));
+    }
     auto img = imageio::load(file, *limits);
     if (!img) return report(ctx, img.error());
     auto preview = ops::make_preview(*img);
@@ -286,14 +348,18 @@ ATELIER_CLI_COMMAND("tag", 40, [](CLI::App& app, Context& ctx) {
 ATELIER_CLI_COMMAND("similar", 41, [](CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand(
         "similar", "find near-duplicates of an image (resized, recoloured, cropped, mirrored) in a folder");
-    static std::string file, dir;
-    static int radius = 12;
+    static std::string file, dir, by = "phash";
+    static int radius = 12, top = 10;
     cmd->add_option("file", file, "the image to look for")->required();
     cmd->add_option("--in", dir, "folder to search (recursively); the asset library comes with the catalog")
         ->required();
     cmd->add_option("--radius", radius, "largest pHash Hamming distance that counts as a match (0..64)")
         ->capture_default_str();
-    cmd->callback([&ctx] { ctx.exit_code = run_similar(ctx, file, dir, radius); });
+    cmd->add_option("--by", by,
+                    "phash: near-duplicates within --radius; embedding: the --top most alike by MobileNetV2 features")
+        ->capture_default_str();
+    cmd->add_option("--top", top, "how many results --by embedding lists")->capture_default_str();
+    cmd->callback([&ctx] { ctx.exit_code = run_similar(ctx, file, dir, radius, by, top); });
 });
 
 }  // namespace atelier::cli
