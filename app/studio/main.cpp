@@ -92,7 +92,10 @@ int main(int argc, char* argv[]) {
     const QCommandLineOption shots(QStringLiteral("screenshots"),
                                    QStringLiteral("Save a PNG of every screen into <dir>, then quit."),
                                    QStringLiteral("dir"));
-    parser.addOptions({firstFrame, shots});
+    const QCommandLineOption shotImport(QStringLiteral("screenshot-import"),
+                                        QStringLiteral("With --screenshots: a folder to import during the jobs step."),
+                                        QStringLiteral("dir"));
+    parser.addOptions({firstFrame, shots, shotImport});
     parser.process(app);
 
     QQmlApplicationEngine engine;

@@ -143,6 +143,8 @@ GridView {
             Label {
                 anchors.left: frame.left
                 anchors.right: frame.right
+                anchors.leftMargin: 4
+                anchors.rightMargin: 4
                 anchors.top: frame.bottom
                 anchors.topMargin: 5
                 text: cell.title

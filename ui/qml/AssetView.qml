@@ -282,7 +282,7 @@ FocusScope {
                         FieldRow { Layout.fillWidth: true; labelWidth: 110; label: qsTr("Tool"); value: view.a.generation ? view.a.generation.tool : "" }
                         FieldRow { Layout.fillWidth: true; labelWidth: 110; label: qsTr("Model"); value: view.a.generation ? view.a.generation.model : "" }
                         FieldRow { objectName: "assetPrompt"; Layout.fillWidth: true; labelWidth: 110; label: qsTr("Prompt"); value: view.a.generation ? view.a.generation.prompt : "" }
-                        FieldRow { Layout.fillWidth: true; labelWidth: 110; visible: view.a.generation && view.a.generation.negativePrompt !== ""; label: qsTr("Negative"); value: view.a.generation ? view.a.generation.negativePrompt : "" }
+                        FieldRow { Layout.fillWidth: true; labelWidth: 110; visible: !!(view.a.generation && view.a.generation.negativePrompt !== ""); label: qsTr("Negative"); value: view.a.generation ? view.a.generation.negativePrompt : "" }
                         FieldRow { Layout.fillWidth: true; labelWidth: 110; label: qsTr("Seed"); value: view.a.generation ? view.a.generation.seed : "" }
                         FieldRow {
                             Layout.fillWidth: true; labelWidth: 110; label: qsTr("Sampling")

@@ -65,21 +65,41 @@ ApplicationWindow {
     // Screenshot steps (tools/screenshots.sh): each prepares one view and
     // returns how long to wait (ms) for it to settle.
     function screenshotSteps() {
-        return ["library", "settings", "jobs", "settings-light"]
+        return ["library", "asset", "asset-tiled", "library-search", "jobs", "settings",
+                "library-light", "asset-light", "settings-light"]
     }
     function screenshotStep(step) {
-        StudioState.jobsPanelOpen = step === "jobs"
-        if (step === "settings-light") {
-            StudioState.themeMode = "light"
+        const light = step.endsWith("-light")
+        const base = light ? step.slice(0, -6) : step
+        StudioState.themeMode = light ? "light" : "dark"
+        StudioState.jobsPanelOpen = base === "jobs"
+        const lib = screenItem("library") || (showScreen("library"), screenItem("library"))
+        if (base === "settings") {
             showScreen("settings")
-            return 900
+            return 1200
         }
-        if (step === "jobs") {
-            showScreen("library")
-            return 900
+        showScreen("library")
+        const library = screenItem("library")
+        if (base === "asset" || base === "asset-tiled") {
+            const row = base === "asset-tiled" ? library.findRow("waves") : library.findRow("automatic1111")
+            library.openAssetAt(Math.max(0, row))
+            library.setTiled(base === "asset-tiled")
+            return 1800
         }
-        showScreen(step)
-        return 900
+        library.closeAsset()
+        if (base === "library-search") {
+            library.library.query = "waves"
+            return 1800
+        }
+        if (base === "jobs") {
+            library.library.query = ""
+            const extra = Qt.application.arguments.indexOf("--screenshot-import")
+            if (extra >= 0)
+                library.library.importUrls([Qt.application.arguments[extra + 1]])
+            return 2500
+        }
+        library.library.query = ""
+        return 1800
     }
 
     // Window layout survives a restart.
@@ -137,7 +157,7 @@ ApplicationWindow {
         }
     }
     Shortcut {
-        sequence: StandardKey.Undo
+        sequences: [StandardKey.Undo]
         enabled: window.currentScreenItem !== null && window.currentScreenItem.canUndo === true
         onActivated: window.currentScreenItem.undo()
     }

@@ -226,13 +226,13 @@ void LibraryModel::open() {
                         [weak](const QString& key, QSize size, const CancelToken& cancel) -> Result<QImage> {
                             // key: <id>/<hash>
                             const auto parts = key.split('/');
-                            auto lib = weak.lock();
-                            if (!lib || parts.size() != 2) return fail(Errc::not_found, "no library");
-                            auto path = lib->thumbnail_path(parts[1].toStdString());
+                            auto tl = weak.lock();
+                            if (!tl || parts.size() != 2) return fail(Errc::not_found, "no library");
+                            auto path = tl->thumbnail_path(parts[1].toStdString());
                             std::error_code ec;
                             if (!std::filesystem::exists(path, ec)) {
                                 if (cancel.cancelled()) return fail(Errc::cancelled, "cancelled");
-                                auto made = lib->ensure_thumbnail(parts[0].toLongLong());
+                                auto made = tl->ensure_thumbnail(parts[0].toLongLong());
                                 if (!made) return made.error();
                                 path = *made;
                             }
