@@ -110,7 +110,8 @@ TEST(Manifest, IngredientsCarryTheirManifestsRecursively) {
     const ValidationReport rep = validate_asset(grand.asset, trusting());
     EXPECT_EQ(rep.state, ValidationState::trusted) << rep.to_json().dump(1);
     EXPECT_EQ(rep.manifests.size(), 3u);  // all three generations travel along
-    ASSERT_EQ(rep.ingredient_deltas.size(), 1u);
+    ASSERT_EQ(rep.ingredient_deltas.size(), 2u);
+    EXPECT_EQ(rep.ingredient_deltas[1].deltas.informational.at(0).code, "ingredient.unknownProvenance");
     const auto& d = rep.ingredient_deltas.front().deltas;
     EXPECT_TRUE(d.has_success("ingredient.manifest.validated"));
     EXPECT_TRUE(d.has_success("ingredient.claimSignature.validated"));

@@ -351,6 +351,12 @@ public:
                 }
                 if (const Cbor* vr = v->find("validationResults")) ij["validation_results"] = cbor_to_json(*vr);
                 if (deltas) deltas->push_back(std::move(delta));
+            } else if (deltas) {
+                IngredientDelta delta{uri, {}};
+                delta.deltas.informational.push_back(
+                    {"ingredient.unknownProvenance", uri,
+                     ij.value("title", std::string("ingredient")) + ": ingredient does not have provenance"});
+                deltas->push_back(std::move(delta));
             }
             ingredients_json.push_back(std::move(ij));
         }
