@@ -16,3 +16,7 @@ run() {  # name, command...
 B=$BUILD_DIR/tests/bench
 run imageio "$B/bench_imageio" --atelier "$BUILD_DIR/app/cli/atelier" --reps 5
 # Each module adds its benchmark below.
+# Desktop app (needs a display: runs under xvfb-run). ASSETS=100000 by default.
+run studio env XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" xvfb-run -a -s "-screen 0 1440x900x24" \
+  "$B/bench_studio" --studio "$BUILD_DIR/app/studio/atelier-studio" --cli "$BUILD_DIR/app/cli/atelier" \
+  --assets "${ASSETS:-100000}" --reps 5 --cache "$BUILD_DIR/bench-cache/studio"

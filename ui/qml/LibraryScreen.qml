@@ -37,6 +37,11 @@ FocusScope {
         }
         return -1
     }
+    function openAssetById(id) {
+        if (id <= 0) return
+        library.openAsset(id)
+        if (!assetOpen) pages.push(assetPage)
+    }
     function setTiled(on) {
         if (assetOpen) pages.currentItem.tiled = on
     }

@@ -40,6 +40,7 @@ ApplicationWindow {
     // and Plugins here; nothing else in the shell changes.
     readonly property var screens: [
         { key: "library", title: qsTr("Library"), glyph: "\u25A6", url: "LibraryScreen.qml" },
+        { key: "upscale", title: qsTr("Upscale"), glyph: "\u21E7", url: "UpscaleScreen.qml" },
         { key: "settings", title: qsTr("Settings"), glyph: "\u2699", url: "SettingsScreen.qml" }
     ]
     property string currentScreen: {
@@ -65,8 +66,8 @@ ApplicationWindow {
     // Screenshot steps (tools/screenshots.sh): each prepares one view and
     // returns how long to wait (ms) for it to settle.
     function screenshotSteps() {
-        return ["library", "asset", "asset-tiled", "library-search", "jobs", "settings",
-                "library-light", "asset-light", "settings-light"]
+        return ["library", "asset", "asset-tiled", "library-search", "jobs", "upscale", "asset-derived",
+                "settings", "library-light", "asset-light", "upscale-light", "settings-light"]
     }
     function screenshotStep(step) {
         const light = step.endsWith("-light")
@@ -78,8 +79,27 @@ ApplicationWindow {
             showScreen("settings")
             return 1200
         }
+        if (base === "upscale") {
+            const library = screenItem("library")
+            library.closeAsset()
+            library.library.query = ""
+            if (light) {
+                showScreen("upscale")
+                return 1500
+            }
+            library.library.select(0)
+            showScreen("upscale")
+            screenItem("upscale").runOnSelection("esrgan-slim", "esrgan-medium")
+            return -1  // wait for screenshotReady()
+        }
         showScreen("library")
         const library = screenItem("library")
+        if (base === "asset-derived") {
+            const runs = screenItem("upscale").upscaleRuns
+            const child = runs.length > 0 && runs[0].results.length > 0 ? runs[0].results[0].childId : 0
+            library.openAssetById(child)
+            return 2500
+        }
         if (base === "asset" || base === "asset-tiled") {
             const row = base === "asset-tiled" ? library.findRow("waves") : library.findRow("automatic1111")
             library.openAssetAt(Math.max(0, row))
@@ -100,6 +120,12 @@ ApplicationWindow {
         }
         library.library.query = ""
         return 1800
+    }
+
+    // Whether a step that returned -1 has settled (the upscale finished).
+    function screenshotReady() {
+        const up = screenItem("upscale")
+        return !up || (up.upscaleRuns.length > 0 && up.upscaleRuns.every(r => r.state !== "queued" && r.state !== "running"))
     }
 
     // Window layout survives a restart.
@@ -191,7 +217,8 @@ ApplicationWindow {
                     required property int index
                     objectName: "screen_" + modelData.key
                     // Only the visible screen is created; others on first visit.
-                    active: index === window.currentIndex || item !== null
+                    // The Library always (other screens use its model).
+                    active: index === 0 || index === window.currentIndex || item !== null
                     source: modelData.url
                     onLoaded: {
                         item.window = window

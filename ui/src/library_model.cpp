@@ -15,6 +15,7 @@
 #include "atelier/catalog/query.h"
 #include "image_provider.h"
 #include "jobs_model.h"
+#include "provenance_adapter.h"
 #include "studio_state.h"
 
 namespace atelier::ui {
@@ -152,6 +153,7 @@ LibraryModel::LibraryModel(QObject* parent) : QAbstractListModel(parent) {
             auto lib = catalog::Library::open(oo);
             if (!lib) return lib.error().with_context("opening the library");
             catalog::ImportOptions io;
+            io.provenance = make_provenance_reader();  // files with Content Credentials keep them
             io.on_file = [&ctx](std::size_t done, std::size_t total, const catalog::ImportEntry& e) {
                 ctx.progress(total ? static_cast<double>(done) / static_cast<double>(total) : 0.0,
                              std::to_string(done) + "/" + std::to_string(total) + " " + e.path.filename().string());
@@ -531,6 +533,13 @@ QVariantList LibraryModel::selectedIds() const {
     return out;
 }
 
+QVariantList LibraryModel::selectedTitles() const {
+    QVariantList out;
+    for (const auto& r : m_rows)
+        if (m_selected.contains(r.id)) out.push_back(r.title);
+    return out;
+}
+
 qint64 LibraryModel::idAt(int row) const {
     return row >= 0 && row < m_rows.size() ? m_rows[row].id : 0;
 }
@@ -551,6 +560,8 @@ void LibraryModel::openAsset(qint64 id) {
         if (a) {
             auto kids = lib->children(id);
             m = asset_map(*a, kids ? *kids : std::vector<catalog::AssetId>{});
+            // Validate the credentials now (the stored summary is from import time).
+            m["c2pa"] = validate_for_panel(a->path);
         } else {
             m = {{"id", id}, {"error", q(a.error().message)}};
         }

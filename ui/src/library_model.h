@@ -116,6 +116,7 @@ public:
     Q_INVOKABLE void selectAll();
     Q_INVOKABLE void clearSelection();
     Q_INVOKABLE QVariantList selectedIds() const;
+    Q_INVOKABLE QVariantList selectedTitles() const;
     Q_INVOKABLE qint64 idAt(int row) const;
     Q_INVOKABLE int rowOfId(qint64 id) const;
 
