@@ -52,6 +52,9 @@ void run_screenshots(QQuickWindow* window, const QString& dir) {
     QVariant steps;
     QMetaObject::invokeMethod(window, "screenshotSteps", Q_RETURN_ARG(QVariant, steps));
     auto list = std::make_shared<QStringList>(steps.toStringList());
+    // ATELIER_SCREENSHOT_STEPS=a,b limits the run to those steps.
+    const auto only = qEnvironmentVariable("ATELIER_SCREENSHOT_STEPS").split(',', Qt::SkipEmptyParts);
+    if (!only.isEmpty()) list->removeIf([&](const QString& s) { return !only.contains(s); });
     auto next = std::make_shared<std::function<void()>>();
     *next = [window, dir, list, next] {
         if (list->isEmpty()) {
@@ -61,15 +64,36 @@ void run_screenshots(QQuickWindow* window, const QString& dir) {
         const QString step = list->takeFirst();
         QVariant wait;
         QMetaObject::invokeMethod(window, "screenshotStep", Q_RETURN_ARG(QVariant, wait), Q_ARG(QVariant, step));
-        const int ms = wait.toInt() > 0 ? wait.toInt() : 700;
-        QTimer::singleShot(ms, window, [window, dir, step, next] {
+        // A JS number may arrive wrapped in a QJSValue: go through its text.
+        const int wait_ms = wait.toString().toInt();
+        auto shoot = [window, dir, step, next] {
             const QString file = dir + '/' + step + ".png";
             if (!window->grabWindow().save(file))
                 std::fprintf(stderr, "cannot write %s\n", qPrintable(file));
             else
                 std::printf("%s\n", qPrintable(file));
             (*next)();
-        });
+        };
+        if (wait_ms >= 0) {
+            QTimer::singleShot(wait_ms > 0 ? wait_ms : 700, window, shoot);
+            return;
+        }
+        // -1: poll screenshotReady() (up to 5 minutes), then let it paint.
+        auto poll = std::make_shared<std::function<void(int)>>();
+        *poll = [window, shoot, poll](int left) {
+            QVariant ready;
+            QMetaObject::invokeMethod(window, "screenshotReady", Q_RETURN_ARG(QVariant, ready));
+            if (ready.toString() == QLatin1String("true") || left <= 0) {
+                QTimer::singleShot(1500, window, shoot);
+                // Break the self-reference once this call has returned.
+                QTimer::singleShot(0, window, [poll] { *poll = nullptr; });
+                return;
+            }
+            QTimer::singleShot(500, window, [poll, left] {
+                if (*poll) (*poll)(left - 1);
+            });
+        };
+        (*poll)(600);
     };
     QTimer::singleShot(600, window, [next] { (*next)(); });
 }

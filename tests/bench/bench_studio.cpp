@@ -210,7 +210,8 @@ int main(int argc, char* argv[]) {
         // The in-process part uses the cached library's home: set it before Qt starts.
         for (int i = 1; i + 1 < argc; ++i)
             if (std::string(argv[i]) == "--cache") {
-                const std::string h = std::string(argv[i + 1]) + "/home";
+                // XDG paths must be absolute (relative ones are ignored by the spec).
+                const std::string h = fs::absolute(argv[i + 1]).string() + "/home";
                 setenv("XDG_DATA_HOME", (h + "/data").c_str(), 1);
                 setenv("XDG_CONFIG_HOME", (h + "/config").c_str(), 1);
                 setenv("XDG_STATE_HOME", (h + "/state-bench").c_str(), 1);
@@ -229,7 +230,7 @@ int main(int argc, char* argv[]) {
                        {"frames", "frames to scroll", "n", "600"}});
     parser.process(app);
     const int n = parser.value("assets").toInt();
-    const fs::path cache = parser.isSet("cache") ? fs::path(parser.value("cache").toStdString())
+    const fs::path cache = parser.isSet("cache") ? fs::absolute(parser.value("cache").toStdString())
                                                  : fs::temp_directory_path() / "atelier-bench-studio";
     if (!ensure_library(cache, n)) return 1;
 

@@ -271,3 +271,87 @@ TEST_F(StudioE2E, ImportSearchOpenSettingsAndRestart) {
     EXPECT_EQ(reread.currentScreen(), "settings");
     EXPECT_EQ(reread.windowGeometry().width(), 1111);
 }
+
+// Upscale through the Upscale screen: the worker process runs the installed
+// model, the result comes back as a derived asset with Content Credentials
+// that validate, naming the original as its ingredient.
+TEST_F(StudioE2E, UpscaleAddsASignedDerivedAsset) {
+    QQmlApplicationEngine engine;
+    engine.addImportPath(QStringLiteral("qrc:/"));
+    engine.addImageProvider(QStringLiteral("atelier"), new atelier::ui::AssetImageProvider);
+    engine.load(QUrl(QStringLiteral("qrc:/Atelier/Studio/qml/Main.qml")));
+    ASSERT_FALSE(engine.rootObjects().isEmpty());
+    auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
+    auto* screen = call(window, "screenItem", "library").value<QObject*>();
+    auto* library = qvariant_cast<atelier::ui::LibraryModel*>(screen->property("library"));
+    ASSERT_TRUE(spin_until([&] { return library->ready() && !library->loading(); }));
+
+    call(window, "showScreen", "upscale");
+    auto* up = call(window, "screenItem", "upscale").value<QObject*>();
+    ASSERT_NE(up, nullptr);
+    spin_until([&] { return !up->property("upscaleModels").toStringList().isEmpty(); }, 5000);
+    const QStringList models = up->property("upscaleModels").toStringList();
+    if (!models.join(' ').contains("esrgan-slim"))
+        GTEST_SKIP() << "the esrgan-slim model is not installed (installer/setup.sh models)";
+
+    // The library may be fresh (this test alone) or hold the first test's assets.
+    if (library->libraryCount() == 0) {
+        const QString folder = make_import_folder();
+        library->importUrls({QUrl::fromLocalFile(folder).toString()});
+        ASSERT_TRUE(spin_until([&] { return !library->lastImport().isEmpty(); }));
+    }
+    library->setQuery("dots");
+    ASSERT_TRUE(spin_until([&] { return !library->loading() && library->total() == 1 && library->rowCount() == 1; }));
+    const qint64 parent = library->idAt(0);
+    library->select(0);
+    const qint64 before = library->libraryCount();
+
+    QVariant queued;
+    ASSERT_TRUE(QMetaObject::invokeMethod(up, "runOnSelection", Q_RETURN_ARG(QVariant, queued),
+                                          Q_ARG(QVariant, "esrgan-slim"), Q_ARG(QVariant, "")));
+    ASSERT_EQ(queued.toInt(), 1);
+    auto runs = [&] { return up->property("upscaleRuns").toList(); };
+    ASSERT_TRUE(spin_until(
+        [&] {
+            const auto r = runs();
+            return !r.isEmpty() &&
+                   (r[0].toMap().value("state") == "succeeded" || r[0].toMap().value("state") == "failed");
+        },
+        120000));
+    const QVariantMap run = runs()[0].toMap();
+    ASSERT_EQ(run.value("state").toString().toStdString(), "succeeded") << run.value("error").toString().toStdString();
+    const QVariantList results = run.value("results").toList();
+    ASSERT_EQ(results.size(), 1);
+    const qint64 child = results[0].toMap().value("childId").toLongLong();
+    EXPECT_EQ(results[0].toMap().value("width").toInt(), 96 * 4);
+
+    // The derived asset: in the library, linked to its parent, credentials valid.
+    library->setQuery("");
+    ASSERT_TRUE(spin_until([&] { return !library->loading() && library->libraryCount() == before + 1; }));
+    call(window, "showScreen", "library");
+    call(screen, "openAssetById", child);
+    ASSERT_TRUE(spin_until([&] { return library->currentAsset().value("id").toLongLong() == child; }));
+    const QVariantMap asset = library->currentAsset();
+    EXPECT_EQ(asset.value("source").toString(), "derived");
+    const QVariantList parents = asset.value("parents").toList();
+    ASSERT_EQ(parents.size(), 1);
+    EXPECT_EQ(parents[0].toMap().value("id").toLongLong(), parent);
+    EXPECT_EQ(parents[0].toMap().value("operation").toString(), "upscale");
+    const QVariantMap c2pa = asset.value("c2pa").toMap();
+    const QString state = c2pa.value("state").toString().toLower();
+    EXPECT_TRUE(state == "trusted" || state == "valid")
+        << state.toStdString() << " " << c2pa.value("error").toString().toStdString();
+    EXPECT_TRUE(c2pa.value("failures").toList().isEmpty());
+    const QVariantList chain = c2pa.value("chain").toList();
+    ASSERT_FALSE(chain.isEmpty());
+    QStringList actions;
+    for (const auto& a : chain[0].toMap().value("actions").toList())
+        actions << a.toMap().value("action").toString();
+    EXPECT_TRUE(actions.contains("c2pa.resized")) << actions.join(',').toStdString();
+    const QVariantList ingredients = chain[0].toMap().value("ingredients").toList();
+    ASSERT_EQ(ingredients.size(), 1);
+    EXPECT_EQ(ingredients[0].toMap().value("relationship").toString(), "parentOf");
+    // What the provenance panel shows.
+    ASSERT_TRUE(spin_until([&] { return text_of(window, "provenanceStatus").startsWith("verified"); }))
+        << text_of(window, "provenanceStatus").toStdString();
+}

@@ -22,7 +22,7 @@ FocusScope {
         if (b >= 1024) return Math.round(b / 1024) + " KB"
         return b + " B"
     }
-    onAChanged: { tiled = a.seamless === true; preview.fit() }
+    onAChanged: { tiled = a.seamless === true; Qt.callLater(preview.fit) }
 
     Keys.onEscapePressed: view.backRequested()
     Keys.onPressed: (event) => {
@@ -220,7 +220,7 @@ FocusScope {
                     FieldRow { Layout.fillWidth: true; labelWidth: 110; visible: (view.a.style || "") !== ""; label: qsTr("Style"); value: view.a.style || "" }
                     FieldRow { Layout.fillWidth: true; labelWidth: 110; label: qsTr("Source"); value: (view.a.source || "") + ", " + (view.a.storage || "") }
                     FieldRow { Layout.fillWidth: true; labelWidth: 110; label: qsTr("Imported"); value: (view.a.imported || "").replace("T", " ") }
-                    FieldRow { Layout.fillWidth: true; labelWidth: 110; label: qsTr("File"); value: view.a.originalPath || view.a.path || "" }
+                    FieldRow { Layout.fillWidth: true; labelWidth: 110; label: qsTr("File"); value: (view.a.source === "derived" ? view.a.path : view.a.originalPath) || view.a.path || "" }
 
                     Group { title: qsTr("Licence") }
                     Label {

@@ -11,7 +11,8 @@ ColumnLayout {
     id: panel
     property var asset: ({})
     readonly property var c: asset.c2pa || ({ state: "no_manifest" })
-    readonly property bool present: c.state !== "no_manifest"
+    readonly property string st: String(c.state || "no_manifest").toLowerCase()
+    readonly property bool present: st !== "no_manifest" && st !== "nomanifest"
     spacing: Theme.s2
 
     RowLayout {
@@ -19,9 +20,9 @@ ColumnLayout {
         spacing: Theme.s2
         StatusBadge {
             objectName: "provenanceStatus"
-            status: panel.c.state === "trusted" || panel.c.state === "valid" ? "ok" : "failed"
-            text: panel.c.state === "trusted" ? qsTr("verified · trusted signer")
-                : panel.c.state === "valid" ? qsTr("verified · signer not in trust list")
+            status: panel.st === "trusted" || panel.st === "valid" ? "ok" : "failed"
+            text: panel.st === "trusted" ? qsTr("verified · trusted signer")
+                : panel.st === "valid" ? qsTr("verified · signer not in trust list")
                 : panel.c.state
         }
     }
@@ -61,7 +62,7 @@ ColumnLayout {
                     Layout.fillWidth: true
                     text: (index === 0 ? qsTr("This file") : qsTr("Ingredient")) + " · " + (modelData.title || qsTr("untitled"))
                     font.weight: Font.DemiBold
-                    elide: Text.ElideMiddle
+                    wrapMode: Text.WrapAtWordBoundaryOrAnywhere
                     color: Theme.text
                 }
                 Label {

@@ -20,8 +20,9 @@ FocusScope {
 
     // Runs model A (and B) on the Library's selection (screenshots, tests).
     function runOnSelection(a, b) {
-        upscale.modelA = a
-        upscale.modelB = b
+        const ref = (id) => upscaleModels.find(m => m === id || m.startsWith(id + "@")) || id
+        upscale.modelA = ref(a)
+        upscale.modelB = b ? ref(b) : ""
         return upscale.run(selectedIds, selectedTitles)
     }
 
@@ -43,6 +44,8 @@ FocusScope {
         // ---- options ------------------------------------------------------
         ColumnLayout {
             Layout.preferredWidth: 340
+            Layout.maximumWidth: 340
+            Layout.fillWidth: false
             Layout.fillHeight: true
             spacing: Theme.s4
             Label {
@@ -85,6 +88,7 @@ FocusScope {
                         objectName: "modelB"
                         Layout.fillWidth: true
                         model: [qsTr("No comparison")].concat(screen.upscaleModels.filter(m => m !== upscale.modelA))
+                        currentIndex: Math.max(0, model.indexOf(upscale.modelB))
                         onActivated: upscale.modelB = currentIndex === 0 ? "" : currentText
                         Accessible.name: qsTr("Model B")
                     }
@@ -238,6 +242,7 @@ FocusScope {
                     id: stage
                     anchors.fill: parent
                     anchors.margins: Theme.s3
+                    anchors.bottomMargin: 48
                     visible: compare.rightSource !== ""
                     Image {
                         id: right

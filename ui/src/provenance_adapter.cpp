@@ -117,13 +117,13 @@ QVariantMap validate_for_panel(const std::filesystem::path& file) {
 }
 
 Result<void> sign_derived(const std::filesystem::path& in, const std::filesystem::path& out,
-                          const std::filesystem::path& parent, const std::string& title, const std::string& action,
-                          const nlohmann::json& parameters) {
+                          const std::filesystem::path& parent, const std::string& parent_title,
+                          const std::string& title, const std::string& action, const nlohmann::json& parameters) {
     pv::ManifestSpec spec;
     spec.title = title;
     auto parent_bytes = pv::read_file_bytes(parent);
     if (!parent_bytes) return parent_bytes.error();
-    spec.ingredients.push_back({std::move(*parent_bytes), parent.filename().string(), "parentOf"});
+    spec.ingredients.push_back({std::move(*parent_bytes), parent_title, "parentOf"});
     spec.actions.push_back({"c2pa.opened", "", nlohmann::json::object(), {0}, ""});
     spec.actions.push_back(
         {action, pv::digital_source::composite_trained, parameters, {}, "upscaled with an AI model in Atelier"});

@@ -30,10 +30,11 @@ std::shared_ptr<catalog::ProvenanceReader> make_provenance_reader();
 QVariantMap validate_for_panel(const std::filesystem::path& file);
 
 /// Signs `in` into `out` as derived from `parent` (carried as a parentOf
-/// ingredient with its own credentials): actions c2pa.opened + `action`
+/// ingredient named `parent_title`, with its own credentials): actions
+/// c2pa.opened + `action`
 /// with `parameters`.
 Result<void> sign_derived(const std::filesystem::path& in, const std::filesystem::path& out,
-                          const std::filesystem::path& parent, const std::string& title, const std::string& action,
-                          const nlohmann::json& parameters);
+                          const std::filesystem::path& parent, const std::string& parent_title,
+                          const std::string& title, const std::string& action, const nlohmann::json& parameters);
 
 }  // namespace atelier::ui

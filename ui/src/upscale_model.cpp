@@ -175,9 +175,9 @@ UpscaleModel::UpscaleModel(QObject* parent) : QObject(parent) {
                                             {"model", models[k].toStdString()},
                                             {"precision", precision.toStdString()},
                                             {"device", device.toStdString()}};
-                if (auto s =
-                        sign_derived(outputs[k].toStdString(), signed_path.toStdString(), source->path,
-                                     title + " (upscaled, " + models[k].toStdString() + ")", "c2pa.resized", params);
+                if (auto s = sign_derived(
+                        outputs[k].toStdString(), signed_path.toStdString(), source->path, title + "." + source->format,
+                        title + " (upscaled, " + models[k].toStdString() + ")", "c2pa.resized", params);
                     !s)
                     return s.error();
                 catalog::ImportOptions io;
