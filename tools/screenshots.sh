@@ -22,8 +22,29 @@ export XDG_RUNTIME_DIR=$work/runtime ATELIER_MODELS_DIR=$models ATELIER_CLI=$PWD
 mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 
 for seed in 1 2 3 4 5 6 7 8; do "$cli" --quiet sample "$work/in/set$seed" --size 384 --seed "$seed" >/dev/null; done
-testdata=/work/shared/testdata/generator-metadata
-[[ -d $testdata ]] && cp -r "$testdata" "$work/in/generated"
+# Two "generated" patterns carrying AUTOMATIC1111-style parameters in a PNG
+# tEXt chunk, as that tool writes them (the Asset screen shows them).
+mkdir -p "$work/in/generated"
+"$cli" --quiet sample "$work/gen" --size 512 --seed 11 >/dev/null
+python3 - "$work/gen" "$work/in/generated" <<'PY'
+import struct, sys, zlib
+src, dst = sys.argv[1], sys.argv[2]
+def with_text(png, key, value):
+    data = open(png, "rb").read()
+    body = key.encode() + b"\0" + value.encode("latin-1")
+    chunk = struct.pack(">I", len(body)) + b"tEXt" + body + struct.pack(">I", zlib.crc32(b"tEXt" + body) & 0xFFFFFFFF)
+    return data[:33] + chunk + data[33:]  # after the signature and IHDR
+params = {
+    "art-deco-fans.png": ("waves-seamless.png", "seamless art deco fan pattern, navy and gold, flat vector, tileable\n"
+        "Negative prompt: text, watermark, blurry\n"
+        "Steps: 30, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 1873365412, Size: 512x512, "
+        "Model hash: 31e35c80fc, Model: sd_xl_base_1.0"),
+    "polka-halfdrop.png": ("dots-halfdrop.png", "half-drop polka dot repeat, risograph texture, two colours\n"
+        "Steps: 24, Sampler: Euler a, CFG scale: 6.5, Seed: 42, Size: 512x512, Model: dreamshaper_8"),
+}
+for name, (base, text) in params.items():
+    open(f"{dst}/{name}", "wb").write(with_text(f"{src}/{base}", "parameters", text))
+PY
 "$cli" --quiet import "$work/in" --thumbnails >/dev/null
 "$cli" --quiet sample "$work/extra" --size 256 --seed 42 >/dev/null
 

@@ -2,7 +2,6 @@
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
-import QtQuick.Dialogs
 import Atelier.Studio
 
 // The Library: search bar with the query language, facet sidebar with
@@ -21,7 +20,7 @@ FocusScope {
         search.forceActiveFocus()
         search.selectAll()
     }
-    function openImport() { importDialog.open() }
+    function openImport() { importDialog.active = true; importDialog.item.open() }
     function undo() { library.undo() }
     function openAssetAt(row) {
         const id = library.idAt(row)
@@ -145,7 +144,7 @@ FocusScope {
                             AccentButton {
                                 objectName: "importButton"
                                 text: qsTr("Import…")
-                                onClicked: importDialog.open()
+                                onClicked: screen.openImport()
                                 ToolTip.visible: hovered
                                 ToolTip.delay: 500
                                 ToolTip.text: qsTr("Import files (Ctrl+I), or drop files and folders anywhere here")
@@ -194,7 +193,7 @@ FocusScope {
                             actionText: screen.library.libraryCount === 0 ? qsTr("Import images…")
                                       : (screen.library.query !== "" ? qsTr("Clear search") : "")
                             onActionTriggered: {
-                                if (screen.library.libraryCount === 0) importDialog.open()
+                                if (screen.library.libraryCount === 0) screen.openImport()
                                 else screen.library.query = ""
                             }
                         }
@@ -302,12 +301,12 @@ FocusScope {
         onActivated: screen.closeAsset()
     }
 
-    FileDialog {
+    // Created on first use: the dialogs module costs start-up time.
+    Loader {
         id: importDialog
-        title: qsTr("Import images")
-        fileMode: FileDialog.OpenFiles
-        nameFilters: [qsTr("Images (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.exr *.bmp *.tga)"), qsTr("All files (*)")]
-        onAccepted: screen.library.importUrls(selectedFiles)
+        active: false
+        source: "ImportDialog.qml"
+        onLoaded: item.library = screen.library
     }
 
     Dialog {

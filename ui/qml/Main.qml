@@ -101,7 +101,7 @@ ApplicationWindow {
             return 2500
         }
         if (base === "asset" || base === "asset-tiled") {
-            const row = base === "asset-tiled" ? library.findRow("waves") : library.findRow("automatic1111")
+            const row = base === "asset-tiled" ? library.findRow("waves") : library.findRow("art-deco")
             library.openAssetAt(Math.max(0, row))
             library.setTiled(base === "asset-tiled")
             return 1800
