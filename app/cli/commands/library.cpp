@@ -45,6 +45,7 @@ struct ImportArgs {
     std::vector<std::string> paths;
     std::string library, licence, source = "imported";
     bool reference = false, no_recursive = false, no_follow = false, thumbnails = false;
+    std::size_t batch_size = 256;
 };
 
 int run_import(Context& ctx, const ImportArgs& a) {
@@ -55,6 +56,7 @@ int run_import(Context& ctx, const ImportArgs& a) {
     o.recursive = !a.no_recursive;
     o.follow_symlinks = !a.no_follow;
     o.licence = a.licence;
+    o.batch_size = a.batch_size;
     auto st = parse_source_type(a.source);
     if (!st)
         return report(ctx, fail(Errc::invalid_argument, "--source is generated, imported, purchased or derived"),
@@ -323,6 +325,8 @@ ATELIER_CLI_COMMAND("import", 40, [](CLI::App& app, Context& ctx) {
     cmd->add_flag("--no-recursive", a->no_recursive, "do not descend into sub-folders");
     cmd->add_flag("--no-follow", a->no_follow, "do not follow symbolic links inside folders");
     cmd->add_flag("--thumbnails", a->thumbnails, "make the thumbnails of the added assets now");
+    cmd->add_option("--batch-size", a->batch_size, "files saved per transaction (default 256)")
+        ->check(CLI::Range(1, 100000));
     cmd->callback([&ctx, a] { ctx.exit_code = run_import(ctx, *a); });
 });
 
