@@ -131,19 +131,12 @@ struct SearchArgs {
 int run_search(Context& ctx, const SearchArgs& a) {
     auto lib = open_library(ctx, a.library, true);
     if (!lib) return report(ctx, lib.error());
+    // The words are joined as typed; quote the whole query to keep phrases:
+    //   atelier search 'collection:"Spring drop" width>=4096'
     std::string q;
     for (const auto& part : a.query) {
         if (!q.empty()) q += " ";
-        // A part with spaces came quoted from the shell: keep it a phrase/value.
-        if (part.find(' ') != std::string::npos && part.find('"') == std::string::npos) {
-            const auto colon = part.find(':');
-            if (colon != std::string::npos && colon < part.find(' '))
-                q += part.substr(0, colon + 1) + "\"" + part.substr(colon + 1) + "\"";
-            else
-                q += "\"" + part + "\"";
-        } else {
-            q += part;
-        }
+        q += part;
     }
     SearchRequest req;
     req.query = q;
