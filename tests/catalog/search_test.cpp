@@ -184,3 +184,64 @@ TEST_F(CatalogSearch, FacetCountsMatchFilteredAndUnfilteredSets) {
         m_lib->set_tags(2, "tagger/1", std::vector<Tag>{{"color", "red", 0.9, ""}, {"style", "geometric", 0.8, ""}})
             .ok());
 }
+
+TEST_F(CatalogSearch, MemoryIndexGivesTheSameAnswersAsSql) {
+    const std::vector<std::string> queries = {"color:navy",
+                                              "tag:floral",
+                                              "seamless:yes rating>=2",
+                                              "licence:commercial -tag:floral",
+                                              "botan",
+                                              "floral navy",
+                                              "-color:red style:geometric",
+                                              "width>=4 sort:width",
+                                              "sort:oldest tag:navy",
+                                              "sort:rating",
+                                              "color:nonexistent",
+                                              "-color:nonexistent seamless:no",
+                                              "keyword:nothing",
+                                              "after:2000-01-01 format:PNG"};
+    auto collect = [&](const std::string& q) {
+        std::vector<AssetId> ids;
+        std::int64_t total = -1;
+        std::string cursor;
+        for (int guard = 0; guard < 100; ++guard) {
+            auto p = m_lib->search({.query = q, .cursor = cursor, .limit = 13, .with_total = true});
+            EXPECT_TRUE(p.ok()) << q << ": " << (p.ok() ? "" : p.error().message);
+            if (!p.ok()) break;
+            if (total < 0) total = *p->total;
+            for (const auto& it : p->items)
+                ids.push_back(it.id);
+            if (p->next_cursor.empty()) break;
+            cursor = p->next_cursor;
+        }
+        auto f = m_lib->facets(q);
+        EXPECT_TRUE(f.ok());
+        return std::make_tuple(ids, total, f.ok() ? f->facets : decltype(f->facets){});
+    };
+    ASSERT_FALSE(m_lib->index_ready());
+    std::vector<decltype(collect(""))> sql;
+    for (const auto& q : queries)
+        sql.push_back(collect(q));
+    ASSERT_TRUE(m_lib->preload_index().ok());
+    ASSERT_TRUE(m_lib->index_ready());
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+        auto mem = collect(queries[i]);
+        EXPECT_EQ(std::get<0>(mem), std::get<0>(sql[i])) << queries[i];
+        EXPECT_EQ(std::get<1>(mem), std::get<1>(sql[i])) << queries[i];
+        EXPECT_EQ(std::get<2>(mem), std::get<2>(sql[i])) << queries[i];
+    }
+    EXPECT_TRUE(m_lib->index_ready());
+    // Any write (here, by another connection) makes it stale; SQL answers again.
+    {
+        auto other = Library::open({.dir = s_dir / "lib"});
+        ASSERT_TRUE(other.ok());
+        ASSERT_TRUE((*other)->set_rating(1, 5).ok());
+        ASSERT_TRUE((*other)->set_rating(1, 0).ok());
+    }
+    EXPECT_FALSE(m_lib->index_ready());
+    ASSERT_TRUE(m_lib->set_rating(1, 0).ok());
+    ASSERT_TRUE(m_lib->preload_index().ok());
+    EXPECT_TRUE(m_lib->index_ready());
+    ASSERT_TRUE(m_lib->set_rating(1, 0).ok());  // own write
+    EXPECT_FALSE(m_lib->index_ready());
+}

@@ -185,6 +185,7 @@ Result<ImportReport> Library::import(std::span<const fs::path> paths, const Impo
     };
     auto commit = [&]() -> bool {
         if (!tx) return true;
+        ++impl.writes;
         auto r = tx->commit();
         tx.reset();
         if (!r) {
@@ -400,6 +401,7 @@ Result<AssetId> Library::add(const NewAsset& asset) {
     ATELIER_TRY(impl.insert_keywords(id, asset.keywords));
     ATELIER_TRY(impl.insert_derivations(id, asset.parents));
     ATELIER_TRY(impl.refresh_fts(id));
+    ++impl.writes;
     ATELIER_TRY(tx->commit());
     return id;
 }
