@@ -438,9 +438,7 @@ Result<Page> Library::search(const SearchRequest& request) {
     auto q = parse_query(request.query);
     if (!q) return std::move(q).error();
     std::lock_guard lock(m_impl->mutex);
-    const bool empty = q->text.empty() && q->excluded_text.empty() && q->filters.empty();
-    // Unfiltered pages come straight from the created_at index in SQL.
-    if (!empty && mem_index_can_answer(*q))
+    if (mem_index_helps_search(*q))
         if (auto ix = fresh_index(*m_impl))
             return mem_search(m_impl->db, *m_impl, *ix, *q, request.cursor, request.limit, request.with_total);
     return run_search(m_impl->db, *m_impl, *q, request.cursor, request.limit, request.with_total);

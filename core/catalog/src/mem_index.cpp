@@ -49,30 +49,50 @@ Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemInd
     const std::size_t n = ix.size();
     // Id-set filters (tags, keywords, collections, full text): count hits per row.
     std::vector<std::uint8_t> hits;
+    std::vector<std::uint8_t> seen;
     int positive_sets = 0;
-    auto apply_set = [&](std::string_view sql_text, const std::string& value, bool negated) -> Result<void> {
-        if (hits.empty()) hits.assign(n, 0);
-        auto st = db.cached(sql_text);
-        if (!st) return std::move(st).error();
-        sql::StatementLease s(*st);
-        s->bind(1, value);
-        if (!negated) ++positive_sets;
-        while (true) {
-            auto row = s->step();
-            if (!row) return std::move(row).error();
-            if (!*row) return ok();
-            const auto id = s->int64(0);
-            auto it = std::lower_bound(ix.id.begin(), ix.id.end(), id);
-            if (it == ix.id.end() || *it != id) continue;  // newer than the index
-            auto& h = hits[static_cast<std::size_t>(it - ix.id.begin())];
-            if (negated)
-                h = 255;
-            else if (h != 255)
-                ++h;
-        }
+    auto row_of = [&](std::int64_t id) -> std::int64_t {
+        // Ids are dense in practice: try the direct slot before searching.
+        if (id >= 1 && static_cast<std::size_t>(id) <= n && ix.id[static_cast<std::size_t>(id - 1)] == id)
+            return id - 1;
+        auto it = std::lower_bound(ix.id.begin(), ix.id.end(), id);
+        if (it == ix.id.end() || *it != id) return -1;  // newer than the index
+        return it - ix.id.begin();
     };
-    if (!q.text.empty()) ATELIER_TRY(apply_set(sql::kIdsFts, fts_match(q.text, " "), false));
-    if (!q.excluded_text.empty()) ATELIER_TRY(apply_set(sql::kIdsFts, fts_match(q.excluded_text, " OR "), true));
+    // One filter may read several streams (a tag by name and by value): `seen`
+    // keeps a row from counting twice for the same filter.
+    auto apply_set = [&](std::initializer_list<std::string_view> sqls, const std::string& value,
+                         bool negated) -> Result<void> {
+        if (hits.empty()) hits.assign(n, 0);
+        if (sqls.size() > 1) seen.assign(n, 0);
+        if (!negated) ++positive_sets;
+        for (auto sql_text : sqls) {
+            auto st = db.cached(sql_text);
+            if (!st) return std::move(st).error();
+            sql::StatementLease s(*st);
+            s->bind(1, value);
+            while (true) {
+                auto row = s->step();
+                if (!row) return std::move(row).error();
+                if (!*row) break;
+                const auto r = row_of(s->int64(0));
+                if (r < 0) continue;
+                const auto i = static_cast<std::size_t>(r);
+                if (sqls.size() > 1) {
+                    if (seen[i]) continue;
+                    seen[i] = 1;
+                }
+                auto& h = hits[i];
+                if (negated)
+                    h = 255;
+                else if (h != 255)
+                    ++h;
+            }
+        }
+        return ok();
+    };
+    if (!q.text.empty()) ATELIER_TRY(apply_set({sql::kIdsFts}, fts_match(q.text, " "), false));
+    if (!q.excluded_text.empty()) ATELIER_TRY(apply_set({sql::kIdsFts}, fts_match(q.excluded_text, " OR "), true));
     struct ColPred {
         int col;
         int code;  // -1: the value is not in the library
@@ -82,11 +102,11 @@ Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemInd
     std::vector<const QueryFilter*> num_preds;
     for (const auto& f : q.filters) {
         if (f.key == "tag")
-            ATELIER_TRY(apply_set(sql::kIdsTag, f.value, f.negated));
+            ATELIER_TRY(apply_set({sql::kIdsTagName, sql::kIdsTagValue}, f.value, f.negated));
         else if (f.key == "keyword")
-            ATELIER_TRY(apply_set(sql::kIdsKeyword, f.value, f.negated));
+            ATELIER_TRY(apply_set({sql::kIdsKeyword}, f.value, f.negated));
         else if (f.key == "collection")
-            ATELIER_TRY(apply_set(sql::kIdsCollection, f.value, f.negated));
+            ATELIER_TRY(apply_set({sql::kIdsCollection}, f.value, f.negated));
         else if (int c = column_of(f.key); c >= 0)
             col_preds.push_back({c, ix.dicts[c].find(f.value), f.negated});
         else
@@ -170,8 +190,14 @@ Result<MemIndex> MemIndex::load(sql::Database& db) {
     return ix;
 }
 
-bool mem_index_can_answer(const ParsedQuery& q) {
-    return q.sort != SortOrder::title;
+bool mem_index_helps_search(const ParsedQuery& q) {
+    if (q.sort == SortOrder::title) return false;
+    if (!q.text.empty() || !q.excluded_text.empty()) return true;
+    // Column filters alone are answered well by the SQL indexes in created_at
+    // order; id sets (tags, keywords, collections) are where SQL must probe.
+    return std::any_of(q.filters.begin(), q.filters.end(), [](const QueryFilter& f) {
+        return f.key == "tag" || f.key == "keyword" || f.key == "collection";
+    });
 }
 
 Result<Page> mem_search(sql::Database& db, const Library::Impl& impl, const MemIndex& ix, const ParsedQuery& q,

@@ -44,9 +44,10 @@ struct MemIndex {
     [[nodiscard]] std::size_t size() const noexcept { return id.size(); }
 };
 
-/// Whether the memory index can answer `q` (every filter is either a column
-/// predicate or an id set; sort:title is left to SQL).
-bool mem_index_can_answer(const ParsedQuery& q);
+/// Whether a search is faster through the memory index than through SQL:
+/// when it has free text or tag/keyword/collection filters (sort:title always
+/// goes to SQL). Facet counts always use the index when it is fresh.
+bool mem_index_helps_search(const ParsedQuery& q);
 
 Result<Page> mem_search(sql::Database& db, const Library::Impl& impl, const MemIndex& index, const ParsedQuery& q,
                         std::string_view cursor, int limit, bool with_total);

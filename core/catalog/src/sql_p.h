@@ -330,8 +330,9 @@ inline constexpr std::string_view kDataVersion = "PRAGMA data_version";
 inline constexpr std::string_view kMemIndexLoad =
     "SELECT id, source, licence, model, color_family, style, format, seamless, width, height, rating, created_at "
     "FROM assets ORDER BY id";
-inline constexpr std::string_view kIdsTag =
-    "SELECT asset_id FROM tags WHERE name = ?1 UNION SELECT asset_id FROM tags WHERE value = ?1";
+/// Both streams of a tag filter (named, or valued); the caller merges them.
+inline constexpr std::string_view kIdsTagName = "SELECT asset_id FROM tags WHERE name = ?1";
+inline constexpr std::string_view kIdsTagValue = "SELECT asset_id FROM tags WHERE value = ?1";
 inline constexpr std::string_view kIdsKeyword = "SELECT asset_id FROM keywords WHERE keyword = ?1";
 inline constexpr std::string_view kIdsCollection =
     "SELECT i.asset_id FROM collection_items i JOIN collections c ON c.id = i.collection_id WHERE c.name = ?1";
