@@ -370,4 +370,14 @@ TEST(CatalogLibrary, ThumbnailsAreMadeInTheBackgroundAndVersioned) {
     auto again = lib->ensure_thumbnail(*a);
     ASSERT_TRUE(again.ok());
     EXPECT_TRUE(fs::exists(pa));
+
+    // Thumbnails of an older version are removed when the library opens.
+    const fs::path old = dir / "lib" / "thumbnails" / "v0" / "ab" / "old.png";
+    fs::create_directories(old.parent_path());
+    std::ofstream(old) << "x";
+    lib.reset();
+    lib = open_lib(dir / "lib");
+    ASSERT_TRUE(lib);
+    EXPECT_FALSE(fs::exists(dir / "lib" / "thumbnails" / "v0"));
+    EXPECT_TRUE(fs::exists(pa));
 }

@@ -98,7 +98,7 @@ void collect(const fs::path& root, const ImportOptions& o, std::vector<Candidate
     out.push_back({root, {}});
 }
 
-/// Copies `src` into the blob store (temp file + rename; fsync'd).
+/// Copies `src` into the blob store (temp file + rename: never half a blob).
 Result<void> copy_to_blob(const fs::path& src, const fs::path& dst) {
     std::error_code ec;
     if (fs::exists(dst, ec)) return ok();

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <random>
 
+#include <spdlog/spdlog.h>
+
 #include "atelier/base/paths.h"
 #include "library_p.h"
 #include "mem_index_p.h"
@@ -351,6 +353,18 @@ Result<std::unique_ptr<Library>> Library::open(const OpenOptions& options) {
     if (!options.read_only) {
         ATELIER_TRY(paths::ensure_dir(options.dir / "blobs"));
         ATELIER_TRY(paths::ensure_dir(options.dir / "thumbnails"));
+        // Thumbnails of other versions are never read again: drop them.
+        std::error_code dir_ec;
+        const std::string current = "v" + std::to_string(kThumbnailVersion);
+        for (const auto& e : fs::directory_iterator(options.dir / "thumbnails", dir_ec)) {
+            const auto name = e.path().filename().string();
+            if (name.size() > 1 && name[0] == 'v' && name != current &&
+                name.find_first_not_of("0123456789", 1) == std::string::npos) {
+                std::error_code rm_ec;
+                fs::remove_all(e.path(), rm_ec);
+                if (rm_ec) spdlog::warn("cannot remove old thumbnails in '{}': {}", e.path().string(), rm_ec.message());
+            }
+        }
     }
     return std::unique_ptr<Library>(new Library(std::move(impl)));
 }
