@@ -22,4 +22,13 @@ mkdir -p "$DEMO_DIR/converted"
 "$ATELIER" convert "$DEMO_DIR/samples/dots-halfdrop.png" "$DEMO_DIR/converted/dots-web.jpg" --resize 1024x --quality 85
 "$ATELIER" inspect "$DEMO_DIR/converted/waves-2048.png"
 
+step "5. Import the samples into an asset library and search it"
+LIB="$DEMO_DIR/library"
+"$ATELIER" import "$DEMO_DIR/samples" "$DEMO_DIR/converted" --library "$LIB" --thumbnails
+"$ATELIER" search --library "$LIB" --facets
+"$ATELIER" search --library "$LIB" "width>=1024 sort:width" --json --limit 5
+"$ATELIER" show 1 --library "$LIB"
+mkdir -p "$DEMO_DIR/exported"
+"$ATELIER" export 1 2 "$DEMO_DIR/exported" --library "$LIB"
+
 printf '\nDemo results are in %s\n' "$DEMO_DIR"

@@ -45,6 +45,7 @@ struct ImportArgs {
     std::vector<std::string> paths;
     std::string library, licence, source = "imported";
     bool reference = false, no_recursive = false, no_follow = false, thumbnails = false;
+    std::size_t batch_size = 256;
 };
 
 int run_import(Context& ctx, const ImportArgs& a) {
@@ -55,6 +56,7 @@ int run_import(Context& ctx, const ImportArgs& a) {
     o.recursive = !a.no_recursive;
     o.follow_symlinks = !a.no_follow;
     o.licence = a.licence;
+    o.batch_size = a.batch_size;
     auto st = parse_source_type(a.source);
     if (!st)
         return report(ctx, fail(Errc::invalid_argument, "--source is generated, imported, purchased or derived"),
@@ -129,19 +131,12 @@ struct SearchArgs {
 int run_search(Context& ctx, const SearchArgs& a) {
     auto lib = open_library(ctx, a.library, true);
     if (!lib) return report(ctx, lib.error());
+    // The words are joined as typed; quote the whole query to keep phrases:
+    //   atelier search 'collection:"Spring drop" width>=4096'
     std::string q;
     for (const auto& part : a.query) {
         if (!q.empty()) q += " ";
-        // A part with spaces came quoted from the shell: keep it a phrase/value.
-        if (part.find(' ') != std::string::npos && part.find('"') == std::string::npos) {
-            const auto colon = part.find(':');
-            if (colon != std::string::npos && colon < part.find(' '))
-                q += part.substr(0, colon + 1) + "\"" + part.substr(colon + 1) + "\"";
-            else
-                q += "\"" + part + "\"";
-        } else {
-            q += part;
-        }
+        q += part;
     }
     SearchRequest req;
     req.query = q;
@@ -323,6 +318,8 @@ ATELIER_CLI_COMMAND("import", 40, [](CLI::App& app, Context& ctx) {
     cmd->add_flag("--no-recursive", a->no_recursive, "do not descend into sub-folders");
     cmd->add_flag("--no-follow", a->no_follow, "do not follow symbolic links inside folders");
     cmd->add_flag("--thumbnails", a->thumbnails, "make the thumbnails of the added assets now");
+    cmd->add_option("--batch-size", a->batch_size, "files saved per transaction (default 256)")
+        ->check(CLI::Range(1, 100000));
     cmd->callback([&ctx, a] { ctx.exit_code = run_import(ctx, *a); });
 });
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // XMP, IPTC and EXIF UserComment through Exiv2 (0.27 still uses auto_ptr).
 #include <algorithm>
+#include <cstring>
+#include <fstream>
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -39,6 +41,36 @@ void add_keyword(FileMetadata& m, std::string kw) {
         m.keywords.push_back(std::move(kw));
 }
 
+/// Whether a PNG holds anything only Exiv2 reads (EXIF, XMP, IPTC/EXIF raw
+/// profiles); the text chunks themselves come through OIIO. Walking the chunk
+/// headers costs a few small reads, opening the file in Exiv2 much more.
+bool png_needs_exiv2(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    char sig[8];
+    if (!in.read(sig, 8) || std::memcmp(sig, "\x89PNG\r\n\x1a\n", 8) != 0) return true;  // let Exiv2 decide
+    for (int guard = 0; guard < 10000; ++guard) {
+        unsigned char head[8];
+        if (!in.read(reinterpret_cast<char*>(head), 8)) return false;
+        const std::uint32_t len =
+            (std::uint32_t{head[0]} << 24) | (std::uint32_t{head[1]} << 16) | (std::uint32_t{head[2]} << 8) | head[3];
+        const std::string type(reinterpret_cast<char*>(head + 4), 4);
+        if (type == "IEND") return false;
+        if (type == "eXIf") return true;
+        if (type == "iTXt" || type == "zTXt" || type == "tEXt") {
+            char key[80] = {0};
+            const std::size_t n = std::min<std::size_t>(len, sizeof key - 1);
+            if (!in.read(key, static_cast<std::streamsize>(n))) return false;
+            const std::string k(key);
+            if (k == "XML:com.adobe.xmp" || k.rfind("Raw profile type", 0) == 0) return true;
+            in.seekg(static_cast<std::streamoff>(len - n) + 4, std::ios::cur);
+        } else {
+            in.seekg(static_cast<std::streamoff>(len) + 4, std::ios::cur);
+        }
+        if (!in) return false;
+    }
+    return true;
+}
+
 class Exiv2Quiet {
 public:
     Exiv2Quiet() { Exiv2::LogMsg::setLevel(Exiv2::LogMsg::mute); }
@@ -50,6 +82,7 @@ FileMetadata read_file_metadata(const std::filesystem::path& file, const std::ma
                                 std::size_t max_bytes) {
     static const Exiv2Quiet quiet;
     FileMetadata m = parse_text_attributes(attributes, max_bytes);
+    if (!png_needs_exiv2(file)) return m;
     try {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"

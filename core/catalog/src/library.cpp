@@ -8,8 +8,11 @@
 #include <cstring>
 #include <random>
 
+#include <spdlog/spdlog.h>
+
 #include "atelier/base/paths.h"
 #include "library_p.h"
+#include "mem_index_p.h"
 #include "sql_p.h"
 
 namespace atelier::catalog {
@@ -350,6 +353,18 @@ Result<std::unique_ptr<Library>> Library::open(const OpenOptions& options) {
     if (!options.read_only) {
         ATELIER_TRY(paths::ensure_dir(options.dir / "blobs"));
         ATELIER_TRY(paths::ensure_dir(options.dir / "thumbnails"));
+        // Thumbnails of other versions are never read again: drop them.
+        std::error_code dir_ec;
+        const std::string current = "v" + std::to_string(kThumbnailVersion);
+        for (const auto& e : fs::directory_iterator(options.dir / "thumbnails", dir_ec)) {
+            const auto name = e.path().filename().string();
+            if (name.size() > 1 && name[0] == 'v' && name != current &&
+                name.find_first_not_of("0123456789", 1) == std::string::npos) {
+                std::error_code rm_ec;
+                fs::remove_all(e.path(), rm_ec);
+                if (rm_ec) spdlog::warn("cannot remove old thumbnails in '{}': {}", e.path().string(), rm_ec.message());
+            }
+        }
     }
     return std::unique_ptr<Library>(new Library(std::move(impl)));
 }
@@ -386,6 +401,50 @@ Result<std::int64_t> Library::count() {
     return scalar(m_impl->db, sql::kCountAssets);
 }
 
+namespace {
+/// The in-memory index when it is current for this connection (caller holds impl.mutex).
+std::shared_ptr<const MemIndex> fresh_index(Library::Impl& impl) {
+    std::shared_ptr<const MemIndex> ix;
+    {
+        std::lock_guard l(impl.mem_mutex);
+        ix = impl.mem;
+    }
+    if (!ix || ix->own_writes != impl.writes.load()) return nullptr;
+    auto dv = scalar(impl.db, sql::kDataVersion);
+    if (!dv || *dv != ix->data_version) return nullptr;
+    return ix;
+}
+}  // namespace
+
+Result<void> Library::preload_index() {
+    std::int64_t dv = 0;
+    std::uint64_t writes = 0;
+    {
+        std::lock_guard lock(m_impl->mutex);
+        auto v = scalar(m_impl->db, sql::kDataVersion);
+        if (!v) return std::move(v).error();
+        dv = *v;
+        writes = m_impl->writes.load();
+    }
+    auto db = sql::Database::open(db_path(), sql::Database::Mode::read_only);
+    if (!db) return std::move(db).error();
+    ATELIER_TRY(db->exec("PRAGMA busy_timeout = 5000; BEGIN", "loading the library index"));
+    auto ix = MemIndex::load(*db);
+    if (!ix) return std::move(ix).error();
+    ATELIER_TRY(db->exec("COMMIT", "loading the library index"));
+    ix->data_version = dv;
+    ix->own_writes = writes;
+    auto shared = std::make_shared<const MemIndex>(std::move(ix).value());
+    std::lock_guard l(m_impl->mem_mutex);
+    m_impl->mem = std::move(shared);
+    return ok();
+}
+
+bool Library::index_ready() {
+    std::lock_guard lock(m_impl->mutex);
+    return fresh_index(*m_impl) != nullptr;
+}
+
 Result<Page> Library::search(const SearchRequest& request) {
     if (request.limit < 1 || request.limit > 1000)
         return fail(Errc::invalid_argument,
@@ -393,6 +452,9 @@ Result<Page> Library::search(const SearchRequest& request) {
     auto q = parse_query(request.query);
     if (!q) return std::move(q).error();
     std::lock_guard lock(m_impl->mutex);
+    if (mem_index_helps_search(*q))
+        if (auto ix = fresh_index(*m_impl))
+            return mem_search(m_impl->db, *m_impl, *ix, *q, request.cursor, request.limit, request.with_total);
     return run_search(m_impl->db, *m_impl, *q, request.cursor, request.limit, request.with_total);
 }
 
@@ -401,6 +463,8 @@ Result<FacetCounts> Library::facets(std::string_view query) {
     if (!q) return std::move(q).error();
     const bool empty = q->text.empty() && q->excluded_text.empty() && q->filters.empty();
     std::lock_guard lock(m_impl->mutex);
+    if (!empty)
+        if (auto ix = fresh_index(*m_impl)) return mem_facets(m_impl->db, *ix, *q);
     return run_facets(m_impl->db, *q, empty);
 }
 
@@ -517,6 +581,7 @@ Result<void> edit(Library::Impl& impl, AssetId id, Fn&& fn) {
     if (!e) return std::move(e).error();
     if (!*e) return fail(Errc::not_found, "asset " + std::to_string(id) + " is not in the library");
     ATELIER_TRY(fn());
+    ++impl.writes;
     return tx->commit();
 }
 Result<void> run_with_id(sql::Database& db, std::string_view q, AssetId id) {
@@ -673,6 +738,7 @@ Result<void> collection_op(Library::Impl& impl, std::string_view name, std::span
         if (must_exist_assets) s->bind(3, now_seconds());
         ATELIER_TRY(s->run());
     }
+    ++impl.writes;
     return tx->commit();
 }
 }  // namespace

@@ -3,9 +3,13 @@
 
 // Private state of a Library, shared by library.cpp, import.cpp, search.cpp.
 
+#include <atomic>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "atelier/catalog/library.h"
 #include "atelier/catalog/query.h"
@@ -18,7 +22,10 @@ struct Library::Impl {
     std::filesystem::path dir;
     sql::Database db;
     int schema_version = 0;
-    std::mutex mutex;  // serialises every public call on this connection
+    std::mutex mutex;                      // serialises every public call on this connection
+    std::atomic<std::uint64_t> writes{0};  // bumped by every write through this Library
+    std::mutex mem_mutex;                  // guards `mem`
+    std::shared_ptr<const struct MemIndex> mem;
 
     [[nodiscard]] std::filesystem::path blob_path(std::string_view hash, std::string_view ext) const;
     [[nodiscard]] std::filesystem::path resolve(std::string_view storage, std::string_view stored_path) const;
@@ -31,6 +38,15 @@ struct Library::Impl {
     Result<bool> exists(AssetId id);
     Result<Asset> load(AssetId id);
 };
+
+/// Cursor text for the row after which the next page starts (search.cpp).
+std::string encode_cursor(SortOrder sort, const AssetSummary& last);
+/// The keys stored in a cursor, checked against the sort order.
+Result<std::vector<nlohmann::json>> decode_cursor(std::string_view cursor, SortOrder sort);
+/// Tags and keywords of a page's items (search.cpp).
+Result<void> fill_page_tags(sql::Database& db, Page& page);
+/// FTS5 MATCH text for free-text terms (quoted, prefix-matched).
+std::string fts_match(const std::vector<std::string>& terms, const char* joiner);
 
 /// Runs a parsed query (search.cpp).
 Result<Page> run_search(sql::Database& db, const Library::Impl& impl, const ParsedQuery& q, std::string_view cursor,

@@ -59,26 +59,40 @@ std::string_view op_sql(CompareOp op) {
     return " = ?";
 }
 
-Result<Where> build_where(const ParsedQuery& q) {
+/// Assets carrying a tag below this count are found through the tag index.
+constexpr std::int64_t kRareTag = 20000;
+
+Result<bool> rare_tag(sql::Database& db, const std::string& value) {
+    auto st = db.cached(sql::kTagCountCapped);
+    if (!st) return std::move(st).error();
+    sql::StatementLease s(*st);
+    s->bind(1, value).bind(2, value).bind(3, kRareTag);
+    auto row = s->step();
+    if (!row) return std::move(row).error();
+    return *row && s->int64(0) < kRareTag;
+}
+
+/// `for_facets`: the whole matching set is needed, never in order.
+Result<Where> build_where(sql::Database& db, const ParsedQuery& q, bool for_facets) {
     Where w;
     if (!q.text.empty()) {
-        std::string match;
-        for (const auto& t : q.text)
-            match += (match.empty() ? "" : " ") + fts_term(t);
         w.add(sql::kWhereFts, false);
-        w.binds.emplace_back(match);
+        w.binds.emplace_back(fts_match(q.text, " "));
     }
     if (!q.excluded_text.empty()) {
-        std::string match;
-        for (const auto& t : q.excluded_text)
-            match += (match.empty() ? "" : " OR ") + fts_term(t);
         w.add(sql::kWhereFts, true);
-        w.binds.emplace_back(match);
+        w.binds.emplace_back(fts_match(q.excluded_text, " OR "));
     }
     for (const auto& f : q.filters) {
         const std::string& k = f.key;
         if (k == "tag") {
-            w.add(sql::kWhereTag, f.negated);
+            bool use_set = for_facets;
+            if (!use_set && !f.negated) {
+                auto rare = rare_tag(db, f.value);
+                if (!rare) return std::move(rare).error();
+                use_set = *rare;
+            }
+            w.add(use_set ? sql::kWhereTagSet : sql::kWhereTag, f.negated);
             w.binds.emplace_back(f.value);
             w.binds.emplace_back(f.value);
         } else if (k == "keyword") {
@@ -176,9 +190,83 @@ SortSpec sort_spec(SortOrder s) {
 
 }  // namespace
 
+std::string fts_match(const std::vector<std::string>& terms, const char* joiner) {
+    std::string match;
+    for (const auto& t : terms)
+        match += (match.empty() ? "" : joiner) + fts_term(t);
+    return match;
+}
+
+std::string encode_cursor(SortOrder sort, const AssetSummary& last) {
+    nlohmann::json c = nlohmann::json::array();
+    c.push_back(sort_order_name(sort));
+    switch (sort) {
+        case SortOrder::newest:
+        case SortOrder::oldest:
+            c.push_back(last.created_at);
+            break;
+        case SortOrder::rating:
+            c.push_back(last.rating);
+            c.push_back(last.created_at);
+            break;
+        case SortOrder::title:
+            c.push_back(last.title);
+            break;
+        case SortOrder::width:
+            c.push_back(last.width);
+            break;
+    }
+    c.push_back(last.id);
+    return to_hex(c.dump());
+}
+
+Result<std::vector<nlohmann::json>> decode_cursor(std::string_view cursor, SortOrder sort) {
+    const auto bad =
+        fail(Errc::invalid_argument,
+             "the cursor '" + std::string(cursor) + "' is not valid for this search; start again from the first page");
+    auto text = from_hex(cursor);
+    if (!text) return bad;
+    nlohmann::json c;
+    try {
+        c = nlohmann::json::parse(*text);
+    } catch (...) {
+        return bad;
+    }
+    const std::size_t keys = sort == SortOrder::rating ? 2 : 1;
+    if (!c.is_array() || c.size() != keys + 2 || c[0] != sort_order_name(sort)) return bad;
+    std::vector<nlohmann::json> out;
+    for (std::size_t i = 1; i < c.size(); ++i) {
+        const bool text_key = sort == SortOrder::title && i == 1;
+        if (text_key ? !c[i].is_string() : !c[i].is_number_integer()) return bad;
+        out.push_back(c[i]);
+    }
+    return out;
+}
+
+Result<void> fill_page_tags(sql::Database& db, Page& page) {
+    if (page.items.empty()) return ok();
+    nlohmann::json ids = nlohmann::json::array();
+    std::unordered_map<AssetId, AssetSummary*> by_id;
+    for (auto& a : page.items) {
+        ids.push_back(a.id);
+        by_id[a.id] = &a;
+    }
+    auto tags = db.cached(sql::kPageTags);
+    if (!tags) return std::move(tags).error();
+    sql::StatementLease t(*tags);
+    t->bind(1, ids.dump());
+    while (true) {
+        auto row = t->step();
+        if (!row) return std::move(row).error();
+        if (!*row) return ok();
+        auto it = by_id.find(t->int64(0));
+        if (it != by_id.end()) it->second->tags.push_back(t->text(1));
+    }
+}
+
 Result<Page> run_search(sql::Database& db, const Library::Impl& impl, const ParsedQuery& q, std::string_view cursor,
                         int limit, bool with_total) {
-    auto w = build_where(q);
+    auto w = build_where(db, q, false);
     if (!w) return std::move(w).error();
     const SortSpec spec = sort_spec(q.sort);
     Page page;
@@ -192,34 +280,20 @@ Result<Page> run_search(sql::Database& db, const Library::Impl& impl, const Pars
     }
     Where where = *w;
     if (!cursor.empty()) {
-        const auto bad =
-            fail(Errc::invalid_argument, "the cursor '" + std::string(cursor) +
-                                             "' is not valid for this search; start again from the first page");
-        auto text = from_hex(cursor);
-        if (!text) return bad;
-        nlohmann::json c;
-        try {
-            c = nlohmann::json::parse(*text);
-        } catch (...) {
-            return bad;
-        }
-        if (!c.is_array() || c.size() != static_cast<std::size_t>(spec.keys + 2) || c[0] != sort_order_name(q.sort))
-            return bad;
+        auto keys = decode_cursor(cursor, q.sort);
+        if (!keys) return std::move(keys).error();
         where.add(spec.keyset, false);
-        for (std::size_t i = 1; i < c.size(); ++i) {
-            if (c[i].is_number_integer())
-                where.binds.emplace_back(c[i].get<std::int64_t>());
-            else if (c[i].is_string())
-                where.binds.emplace_back(c[i].get<std::string>());
+        for (const auto& k : *keys) {
+            if (k.is_string())
+                where.binds.emplace_back(k.get<std::string>());
             else
-                return bad;
+                where.binds.emplace_back(k.get<std::int64_t>());
         }
     }
     auto s = db.prepare(std::string(sql::kSearchSelect) + where.sql + std::string(spec.order) + " LIMIT ?");
     if (!s) return std::move(s).error();
     bind_all(*s, where.binds);
     s->bind(static_cast<int>(where.binds.size()) + 1, static_cast<std::int64_t>(limit) + 1);
-    std::vector<std::int64_t> widths, ratings;
     while (true) {
         auto row = s->step();
         if (!row) return std::move(row).error();
@@ -228,60 +302,19 @@ Result<Page> run_search(sql::Database& db, const Library::Impl& impl, const Pars
         a.id = s->int64(0);
         a.hash = s->text(1);
         a.title = s->text(2);
-        a.path = s->text(3);
         a.width = static_cast<int>(s->int64(4));
         a.height = static_cast<int>(s->int64(5));
         a.format = s->text(6);
         a.rating = static_cast<int>(s->int64(7));
         a.created_at = s->int64(8);
+        a.path = impl.resolve(s->text_view(9), s->text_view(3));
         page.items.push_back(std::move(a));
     }
     if (page.items.size() > static_cast<std::size_t>(limit)) {
         page.items.resize(static_cast<std::size_t>(limit));
-        const auto& last = page.items.back();
-        nlohmann::json c = nlohmann::json::array();
-        c.push_back(sort_order_name(q.sort));
-        switch (q.sort) {
-            case SortOrder::newest:
-            case SortOrder::oldest:
-                c.push_back(last.created_at);
-                break;
-            case SortOrder::rating:
-                c.push_back(last.rating);
-                c.push_back(last.created_at);
-                break;
-            case SortOrder::title:
-                c.push_back(last.title);
-                break;
-            case SortOrder::width:
-                c.push_back(last.width);
-                break;
-        }
-        c.push_back(last.id);
-        page.next_cursor = to_hex(c.dump());
+        page.next_cursor = encode_cursor(q.sort, page.items.back());
     }
-    // Paths and tags of the page.
-    auto tags = db.cached(sql::kSummaryTags);
-    if (!tags) return std::move(tags).error();
-    auto paths = db.cached(sql::kSelectAsset);
-    if (!paths) return std::move(paths).error();
-    for (auto& a : page.items) {
-        {
-            sql::StatementLease p(*paths);
-            p->bind(1, a.id);
-            auto row = p->step();
-            if (!row) return std::move(row).error();
-            if (*row) a.path = impl.resolve(p->text_view(2), p->text_view(3));
-        }
-        sql::StatementLease t(*tags);
-        t->bind(1, a.id);
-        while (true) {
-            auto row = t->step();
-            if (!row) return std::move(row).error();
-            if (!*row) break;
-            a.tags.push_back(t->text(0));
-        }
-    }
+    ATELIER_TRY(fill_page_tags(db, page));
     return page;
 }
 
@@ -299,7 +332,7 @@ Result<FacetCounts> run_facets(sql::Database& db, const ParsedQuery& q, bool emp
             counts[st->text(0)][st->text(1)] += st->int64(2);
         }
     } else {
-        auto w = build_where(q);
+        auto w = build_where(db, q, true);
         if (!w) return std::move(w).error();
         auto s = db.prepare(std::string(sql::kFacetScan) + w->sql);
         if (!s) return std::move(s).error();

@@ -144,6 +144,7 @@ CREATE INDEX assets_by_style    ON assets(style, created_at, id);
 CREATE INDEX assets_by_seamless ON assets(seamless, created_at, id);
 CREATE INDEX assets_by_rating   ON assets(rating, created_at, id);
 CREATE INDEX assets_by_width    ON assets(width, id);
+CREATE INDEX assets_by_title    ON assets(title, id);
 
 CREATE TABLE facet_totals(
   facet TEXT NOT NULL,
@@ -324,20 +325,47 @@ SELECT a.id, a.title, a.description, coalesce(g.prompt, '') || ' ' || coalesce(g
        coalesce((SELECT group_concat(name || ' ' || value, ' ') FROM tags WHERE asset_id = a.id), '')
 FROM assets a LEFT JOIN generation g ON g.asset_id = a.id WHERE a.id = ?1)sql";
 
+// ---- the in-memory index (mem_index.cpp) ---------------------------------------
+inline constexpr std::string_view kDataVersion = "PRAGMA data_version";
+inline constexpr std::string_view kMemIndexLoad =
+    "SELECT id, source, licence, model, color_family, style, format, seamless, width, height, rating, created_at "
+    "FROM assets ORDER BY id";
+/// Both streams of a tag filter (named, or valued); the caller merges them.
+inline constexpr std::string_view kIdsTagName = "SELECT asset_id FROM tags WHERE name = ?1";
+inline constexpr std::string_view kIdsTagValue = "SELECT asset_id FROM tags WHERE value = ?1";
+inline constexpr std::string_view kIdsKeyword = "SELECT asset_id FROM keywords WHERE keyword = ?1";
+inline constexpr std::string_view kIdsCollection =
+    "SELECT i.asset_id FROM collection_items i JOIN collections c ON c.id = i.collection_id WHERE c.name = ?1";
+inline constexpr std::string_view kIdsFts = "SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?1";
+inline constexpr std::string_view kSummariesByIds =
+    "SELECT a.id, a.hash, a.title, a.path, a.width, a.height, a.format, a.rating, a.created_at, a.storage "
+    "FROM assets a WHERE a.id IN (SELECT value FROM json_each(?1))";
+
 inline constexpr std::string_view kFacetTotals = "SELECT facet, value, n FROM facet_totals WHERE n > 0";
 
 // ---- search fragments (search.cpp joins these; values are bound) -------------
 inline constexpr std::string_view kSearchSelect =
-    "SELECT a.id, a.hash, a.title, a.path, a.width, a.height, a.format, a.rating, a.created_at, a.title FROM assets a";
+    "SELECT a.id, a.hash, a.title, a.path, a.width, a.height, a.format, a.rating, a.created_at, a.storage FROM assets "
+    "a";
 inline constexpr std::string_view kSearchCount = "SELECT count(*) FROM assets a";
 inline constexpr std::string_view kFacetScan =
     "SELECT a.source, a.licence, a.model, a.color_family, a.style, a.seamless, a.res_bucket FROM assets a";
-inline constexpr std::string_view kSummaryTags = R"sql(
-SELECT CASE WHEN value = '' THEN name ELSE name || ':' || value END FROM tags WHERE asset_id = ?1
-UNION ALL SELECT keyword FROM keywords WHERE asset_id = ?1)sql";
+/// Tags and keywords of a page of results: the ids come as a JSON array in ?1.
+inline constexpr std::string_view kPageTags = R"sql(
+SELECT asset_id, CASE WHEN value = '' THEN name ELSE name || ':' || value END FROM tags
+WHERE asset_id IN (SELECT value FROM json_each(?1))
+UNION ALL SELECT asset_id, keyword FROM keywords WHERE asset_id IN (SELECT value FROM json_each(?1)))sql";
 inline constexpr std::string_view kWhereFts = "a.id IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?)";
+/// Two forms of the same tag filter: probing each row's tags (best when the
+/// tag is common and rows come in index order) or the set of tagged ids from
+/// the tag index (best when the tag is rare, and for facet counts).
 inline constexpr std::string_view kWhereTag =
-    "EXISTS (SELECT 1 FROM tags t WHERE t.asset_id = a.id AND (t.name = ? OR t.value = ?))";
+    "EXISTS (SELECT 1 FROM tags t WHERE t.asset_id = a.id AND (+t.name = ? OR +t.value = ?))";
+inline constexpr std::string_view kWhereTagSet =
+    "a.id IN (SELECT asset_id FROM tags WHERE name = ? UNION SELECT asset_id FROM tags WHERE value = ?)";
+/// How many assets carry a tag, counted up to ?3 (cheap: index only).
+inline constexpr std::string_view kTagCountCapped =
+    "SELECT count(*) FROM (SELECT 1 FROM tags WHERE name = ?1 OR value = ?2 LIMIT ?3)";
 inline constexpr std::string_view kWhereKeyword =
     "EXISTS (SELECT 1 FROM keywords k WHERE k.asset_id = a.id AND k.keyword = ?)";
 inline constexpr std::string_view kWhereCollection =

@@ -153,6 +153,19 @@ public:
     Result<JobHandle> queue_thumbnails(JobQueue& queue, std::vector<AssetId> ids,
                                        std::function<void(AssetId, const std::filesystem::path&)> on_done = {});
 
+    // ---- speed ----------------------------------------------------------------
+    /// Loads the in-memory index of filter, sort and facet columns (about
+    /// 40 bytes per asset; ~1 s at a million assets on a 2-core machine)
+    /// through its own connection, so other calls on this Library are not
+    /// blocked while it loads: run it on a worker thread after opening. Until
+    /// it is loaded, and whenever the library changed since (any write, by any
+    /// connection), searches and facet counts run in SQL: always correct,
+    /// slower for broad filters at a million assets. Call it again after an
+    /// import to get the fast path back.
+    Result<void> preload_index();
+    /// Whether the in-memory index is loaded and current.
+    [[nodiscard]] bool index_ready();
+
     // ---- maintenance ---------------------------------------------------------
     /// `PRAGMA integrity_check` plus foreign keys; "ok" when sound.
     Result<std::string> integrity_check();
