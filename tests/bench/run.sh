@@ -28,3 +28,5 @@ run catalog "$B/bench_catalog" --library "$CATALOG_LIB" --work "$BUILD_DIR/bench
 run studio env XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" xvfb-run -a -s "-screen 0 1440x900x24" \
   "$B/bench_studio" --studio "$BUILD_DIR/app/studio/atelier-studio" --cli "$BUILD_DIR/app/cli/atelier" \
   --assets "${ASSETS:-100000}" --reps 5 --cache "$BUILD_DIR/bench-cache/studio"
+run upscale "$B/bench_upscale" --reps 3
+run upscale_peak "$B/bench_upscale" --peak

@@ -752,9 +752,13 @@ private:
                        .contiguous(at::MemoryFormat::ChannelsLast);
         try {
             forward(x, {}, torch::kFloat);
-        } catch (...) {
+        } catch (const ModelError& e) {
+            // e.g. Flatten + Dense without a declared input size: no dry run possible
             m_trace = nullptr;
-            throw;
+            if (m_info.fixed_height) throw;
+            spdlog::debug("model {}: no memory estimate ({}); assuming 256 floats per pixel", m_info.id, e.message);
+            m_peak_floats_per_pixel = 256;
+            return;
         }
         m_trace = nullptr;
         double live = 0, peak = 0;
@@ -1238,6 +1242,19 @@ private:
 };
 
 }  // namespace
+
+Result<void> Runtime::compile_torchscript(const std::string& source, const fs::path& path) {
+    try {
+        torch::jit::Module m("atelier_scripted");
+        m.define(source);
+        m.save(path.string());
+        return ok();
+    } catch (const c10::Error& e) {
+        return fail(Errc::invalid_argument, "TorchScript: " + std::string(e.what_without_backtrace()).substr(0, 400));
+    } catch (const std::exception& e) {
+        return fail(Errc::invalid_argument, std::string("TorchScript: ") + e.what());
+    }
+}
 
 DeviceInfo Runtime::probe(std::string_view device) {
     DeviceInfo d;

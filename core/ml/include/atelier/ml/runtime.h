@@ -151,6 +151,11 @@ public:
     /// A TorchScript module with the contract in `info` (NCHW inside, NHWC outside).
     virtual Result<std::shared_ptr<Model>> load_torchscript(const std::filesystem::path& path,
                                                             const ModelInfo& info) = 0;
+
+    /// Compiles TorchScript source (methods of a module, e.g. `def forward(self, x): ...`)
+    /// and saves it as a `.pt` file — for tests and tools that wrap a small
+    /// function as a model. Errors carry the TorchScript compiler's message.
+    static Result<void> compile_torchscript(const std::string& source, const std::filesystem::path& path);
 };
 
 }  // namespace atelier::ml
