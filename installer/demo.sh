@@ -31,4 +31,14 @@ LIB="$DEMO_DIR/library"
 mkdir -p "$DEMO_DIR/exported"
 "$ATELIER" export 1 2 "$DEMO_DIR/exported" --library "$LIB"
 
+step "Desktop app: first frame of the Library, and screenshots (atelier-studio under Xvfb)"
+studio=${ATELIER_STUDIO:-$(dirname "$ATELIER")/../studio/atelier-studio}
+if [[ -x $studio ]] && command -v xvfb-run >/dev/null; then
+  export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
+  xvfb-run -a -s "-screen 0 1440x900x24" "$studio" --first-frame
+  xvfb-run -a -s "-screen 0 1440x900x24" "$studio" --screenshots "$DEMO_DIR/screenshots"
+else
+  echo "skipped: atelier-studio (set ATELIER_STUDIO) or xvfb-run not found"
+fi
+
 printf '\nDemo results are in %s\n' "$DEMO_DIR"

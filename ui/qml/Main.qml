@@ -89,8 +89,8 @@ ApplicationWindow {
             }
             library.library.select(0)
             showScreen("upscale")
-            screenItem("upscale").runOnSelection("esrgan-slim", "esrgan-medium")
-            return -1  // wait for screenshotReady()
+            const queued = screenItem("upscale").runOnSelection("esrgan-slim", "esrgan-medium")
+            return queued > 0 ? -1 : 1500  // -1: wait for screenshotReady()
         }
         showScreen("library")
         const library = screenItem("library")
