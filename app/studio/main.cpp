@@ -25,6 +25,7 @@
 
 #include "image_provider.h"
 #include "jobs_model.h"
+#include "upscale_model.h"
 
 Q_IMPORT_QML_PLUGIN(Atelier_StudioPlugin)
 
@@ -132,6 +133,10 @@ int main(int argc, char* argv[]) {
     if (engine.rootObjects().isEmpty()) return 1;
     auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
     if (!window) return 1;
+
+    // Pending upscales resume without waiting for their screen (after the
+    // first frame, so start-up does not pay for it).
+    QTimer::singleShot(0, &app, [] { atelier::ui::UpscaleModel::registerJobKind(); });
 
     if (parser.isSet(firstFrame)) {
         QObject::connect(

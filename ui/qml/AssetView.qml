@@ -14,6 +14,7 @@ FocusScope {
     readonly property bool loaded: a.id !== undefined && a.error === undefined
     property bool tiled: false
     signal backRequested()
+    signal upscaleRequested(var assetId)
     focus: true
     Component.onCompleted: forceActiveFocus()
 
@@ -66,6 +67,16 @@ FocusScope {
                         font.pixelSize: Theme.fontLarge
                         font.weight: Font.DemiBold
                         color: Theme.text
+                    }
+                    AccentButton {
+                        objectName: "upscaleButton"
+                        flat: true
+                        implicitHeight: 28
+                        text: qsTr("Upscale…")
+                        enabled: view.loaded
+                        onClicked: view.upscaleRequested(view.a.id)
+                        ToolTip.visible: hovered
+                        ToolTip.text: qsTr("Open this asset in Upscale and compare")
                     }
                     ToggleChip {
                         objectName: "tileToggle"

@@ -62,6 +62,11 @@ FocusScope {
         AssetView {
             library: screen.library
             onBackRequested: screen.closeAsset()
+            onUpscaleRequested: (id) => {
+                const row = screen.library.rowOfId(id)
+                if (row >= 0) screen.library.select(row)
+                if (screen.window) screen.window.showScreen("upscale")
+            }
         }
     }
 

@@ -12,6 +12,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <chrono>
+#include <utility>
 
 #include "atelier/base/paths.h"
 #include "atelier/catalog/library.h"
@@ -103,6 +104,21 @@ Result<WorkerRun> run_worker(const QString& exe, const QStringList& args, JobCon
 
 UpscaleModel::UpscaleModel(QObject* parent) : QObject(parent) {
     g_upscale = this;
+    registerJobKind();
+    connect(JobsModel::instance(), &JobsModel::jobFinished, this,
+            [this](qint64 id, const QString& kind, const QString& state, const QString& error) {
+                if (kind != QLatin1String("upscale")) return;
+                for (const auto& r : std::as_const(m_runs)) {
+                    const auto m = r.toMap();
+                    if (m.value("jobId").toLongLong() == id && m.value("state") != QLatin1String("succeeded"))
+                        updateRun(m.value("run").toString(), {{"state", state}, {"error", error}});
+                }
+            });
+}
+
+void UpscaleModel::registerJobKind() {
+    static bool s_done = false;
+    if (std::exchange(s_done, true)) return;
     JobsModel::instance()->registerKind(QStringLiteral("upscale"), [](const QJsonObject& args) -> JobFn {
         return [args](JobContext& ctx) -> Result<void> {
             const auto exe = UpscaleModel::findWorker();
@@ -213,15 +229,6 @@ UpscaleModel::UpscaleModel(QObject* parent) : QObject(parent) {
             return ok();
         };
     });
-    connect(JobsModel::instance(), &JobsModel::jobFinished, this,
-            [this](qint64 id, const QString& kind, const QString& state, const QString& error) {
-                if (kind != QLatin1String("upscale")) return;
-                for (const auto& r : std::as_const(m_runs)) {
-                    const auto m = r.toMap();
-                    if (m.value("jobId").toLongLong() == id && m.value("state") != QLatin1String("succeeded"))
-                        updateRun(m.value("run").toString(), {{"state", state}, {"error", error}});
-                }
-            });
 }
 
 void UpscaleModel::setModelA(const QString& v) {

@@ -58,6 +58,9 @@ public:
     /// The `atelier` executable: $ATELIER_CLI, next to this program, the
     /// build tree's app/cli, then PATH. Empty when none is found.
     static QString findWorker();
+    /// Registers the `upscale` job kind (once): called at start-up so that
+    /// upscales pending at the last quit resume before the screen is opened.
+    static void registerJobKind();
     /// Merges `fields` into the run `run` (GUI thread).
     void updateRun(const QString& run, const QVariantMap& fields);
 
