@@ -23,7 +23,13 @@ FocusScope {
         if (b >= 1024) return Math.round(b / 1024) + " KB"
         return b + " B"
     }
-    onAChanged: { tiled = a.seamless === true; Qt.callLater(preview.fit) }
+    // A tiling choice made before the asset finished loading (scripts) wins
+    // over the default (tiled when the catalog knows it is seamless).
+    property var tiledRequest: undefined
+    onAChanged: {
+        tiled = tiledRequest !== undefined ? tiledRequest : a.seamless === true
+        Qt.callLater(preview.fit)
+    }
 
     Keys.onEscapePressed: view.backRequested()
     Keys.onPressed: (event) => {

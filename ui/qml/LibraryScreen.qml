@@ -42,7 +42,10 @@ FocusScope {
         if (!assetOpen) pages.push(assetPage)
     }
     function setTiled(on) {
-        if (assetOpen) pages.currentItem.tiled = on
+        if (assetOpen) {
+            pages.currentItem.tiledRequest = on
+            pages.currentItem.tiled = on
+        }
     }
     function closeAsset() {
         if (assetOpen) pages.pop()

@@ -13,7 +13,7 @@ TextField {
     implicitHeight: 34
     leftPadding: 32
     rightPadding: clearButton.visible ? 30 : 10
-    placeholderText: qsTr("Search: floral color:navy seamless:yes width>=2048 rating>=4   (Ctrl+F)")
+    placeholderText: qsTr("Search (Ctrl+F), e.g. floral color:navy seamless:yes width>=2048 rating>=4")
     placeholderTextColor: Theme.textFaint
     color: Theme.text
     selectByMouse: true

@@ -18,6 +18,12 @@ FocusScope {
     property int shownRun: 0
     readonly property var upscaleRuns: upscale.runs
 
+    // Index of a model in a list of refs; "esrgan-slim" matches "esrgan-slim@1.0.0".
+    function indexOfRef(list, v) {
+        if (!v) return -1
+        return list.findIndex(m => m === v || m.startsWith(v + "@"))
+    }
+
     // Runs model A (and B) on the Library's selection (screenshots, tests).
     function runOnSelection(a, b) {
         const ref = (id) => upscaleModels.find(m => m === id || m.startsWith(id + "@")) || id
@@ -78,7 +84,7 @@ FocusScope {
                         objectName: "modelA"
                         Layout.fillWidth: true
                         model: screen.upscaleModels
-                        currentIndex: Math.max(0, screen.upscaleModels.indexOf(upscale.modelA))
+                        currentIndex: Math.max(0, screen.indexOfRef(screen.upscaleModels, upscale.modelA))
                         onActivated: upscale.modelA = currentText
                         Accessible.name: qsTr("Model A")
                     }
@@ -87,8 +93,8 @@ FocusScope {
                         id: modelB
                         objectName: "modelB"
                         Layout.fillWidth: true
-                        model: [qsTr("No comparison")].concat(screen.upscaleModels.filter(m => m !== upscale.modelA))
-                        currentIndex: Math.max(0, model.indexOf(upscale.modelB))
+                        model: [qsTr("No comparison")].concat(screen.upscaleModels.filter(m => screen.indexOfRef([m], upscale.modelA) < 0))
+                        currentIndex: Math.max(0, screen.indexOfRef(model, upscale.modelB))
                         onActivated: upscale.modelB = currentIndex === 0 ? "" : currentText
                         Accessible.name: qsTr("Model B")
                     }
