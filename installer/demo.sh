@@ -31,4 +31,23 @@ step "Find a re-upload: a shrunk, recompressed copy among the samples"
 "$ATELIER" similar "$DEMO_DIR/reupload.jpg" --in "$DEMO_DIR/samples"
 "$ATELIER" similar "$DEMO_DIR/reupload.jpg" --in "$DEMO_DIR/samples" --by embedding --top 3
 
+step "5. Import the samples into an asset library and search it"
+LIB="$DEMO_DIR/library"
+"$ATELIER" import "$DEMO_DIR/samples" "$DEMO_DIR/converted" --library "$LIB" --thumbnails
+"$ATELIER" search --library "$LIB" --facets
+"$ATELIER" search --library "$LIB" "width>=1024 sort:width" --json --limit 5
+"$ATELIER" show 1 --library "$LIB"
+mkdir -p "$DEMO_DIR/exported"
+"$ATELIER" export 1 2 "$DEMO_DIR/exported" --library "$LIB"
+
+step "Desktop app: first frame of the Library, and screenshots (atelier-studio under Xvfb)"
+studio=${ATELIER_STUDIO:-$(dirname "$ATELIER")/../studio/atelier-studio}
+if [[ -x $studio ]] && command -v xvfb-run >/dev/null; then
+  export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
+  xvfb-run -a -s "-screen 0 1440x900x24" "$studio" --first-frame
+  xvfb-run -a -s "-screen 0 1440x900x24" "$studio" --screenshots "$DEMO_DIR/screenshots"
+else
+  echo "skipped: atelier-studio (set ATELIER_STUDIO) or xvfb-run not found"
+fi
+
 printf '\nDemo results are in %s\n' "$DEMO_DIR"
