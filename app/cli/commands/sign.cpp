@@ -8,6 +8,7 @@
 #include "atelier/base/paths.h"
 #include "atelier/image/resize.h"
 #include "atelier/imageio/imageio.h"
+#include "atelier/provenance/log.h"
 #include "atelier/provenance/manifest.h"
 #include "cli.h"
 
@@ -32,6 +33,7 @@ struct SignArgs {
     std::string alg = "es256";
     std::string keys_dir;
     bool no_thumbnail = false;
+    bool no_log = false;
 };
 
 Result<std::string> source_uri(const std::string& s) {
@@ -132,6 +134,20 @@ int run_sign(Context& ctx, const SignArgs& a) {
     if (!id) return report(ctx, id.error());
     auto r = pv::sign_file(a.in, a.out, spec, *id);
     if (!r) return report(ctx, r.error());
+    // Every signature is recorded in the provenance log.
+    if (!a.no_log) {
+        nlohmann::json details = {{"input", std::filesystem::path(a.in).filename().string()},
+                                  {"output", std::filesystem::path(a.out).filename().string()}};
+        nlohmann::json acts = nlohmann::json::array();
+        for (const auto& act : spec.actions)
+            acts.push_back(act.action);
+        details["actions"] = acts;
+        auto log = pv::ProvenanceLog::open(pv::ProvenanceLog::default_path(), *id);
+        auto entry = log ? log->append("sign", to_hex(sha256(r->asset)), r->manifest_label, details)
+                         : Result<pv::LogEntry>(log.error());
+        if (!entry)
+            return report(ctx, entry.error().with_context("signed, but recording it in the provenance log failed"));
+    }
     if (ctx.json) {
         print_json({{"output", a.out},
                     {"manifest", r->manifest_label},
@@ -167,6 +183,7 @@ ATELIER_CLI_COMMAND("sign", 60, [](CLI::App& app, Context& ctx) {
     cmd->add_option("--alg", a->alg, "es256 (default) or ed25519")->check(CLI::IsMember({"es256", "ed25519"}));
     cmd->add_option("--keys", a->keys_dir, "key directory (default $XDG_DATA_HOME/atelier/keys)");
     cmd->add_flag("--no-thumbnail", a->no_thumbnail, "do not embed a thumbnail");
+    cmd->add_flag("--no-log", a->no_log, "do not record the signature in the provenance log");
     cmd->callback([&ctx, a] { ctx.exit_code = run_sign(ctx, *a); });
 });
 

@@ -70,6 +70,7 @@ int run_verify(Context& ctx, const VerifyArgs& a) {
     print_codes("failure", rep->active.failure);
     print_codes("ok", rep->active.success);
     for (const auto& d : rep->ingredient_deltas) {
+        if (d.deltas.failure.empty()) continue;
         std::printf("  ingredient %s\n", d.ingredient_assertion_uri.c_str());
         print_codes("  failure", d.deltas.failure);
     }

@@ -312,6 +312,12 @@ std::string random_uuid() {
 
 // ---------------------------------------------------------------- Key
 
+Key::Key(const Key& o) : m_key(o.m_key && EVP_PKEY_up_ref(o.m_key.get()) == 1 ? o.m_key.get() : nullptr) {}
+Key& Key::operator=(const Key& o) {
+    if (this != &o) m_key.reset(o.m_key && EVP_PKEY_up_ref(o.m_key.get()) == 1 ? o.m_key.get() : nullptr);
+    return *this;
+}
+
 Result<Key> Key::generate(SigningAlg alg) {
     EVP_PKEY* k = nullptr;
     switch (alg) {
