@@ -609,6 +609,7 @@ Result<Bytes> sign_bytes(const Key& key, SigningAlg alg, ByteView data) {
 }
 
 Result<bool> verify_bytes(const Key& public_key, SigningAlg alg, ByteView data, ByteView signature) {
+    if (!public_key.get()) return fail(Errc::verification_failed, "the certificate has no usable public key");
     Bytes der;
     ByteView sig = signature;
     const int key_id = EVP_PKEY_get_id(public_key.get());
