@@ -16,3 +16,4 @@ run() {  # name, command...
 B=$BUILD_DIR/tests/bench
 run imageio "$B/bench_imageio" --atelier "$BUILD_DIR/app/cli/atelier" --reps 5
 # Each module adds its benchmark below.
+run provenance "$B/bench_provenance" --reps 15
