@@ -32,6 +32,8 @@ mkdir -p "$DEMO_DIR/signed"
 CA_PEM="${XDG_DATA_HOME:-$HOME/.local/share}/atelier/keys/ca.pem"
 "$ATELIER" verify "$DEMO_DIR/signed/waves-2048.png" --trust "$CA_PEM"
 "$ATELIER" verify "$DEMO_DIR/signed/dots-web.jpg" --trust "$CA_PEM"
+"$ATELIER" convert "$DEMO_DIR/signed/waves-2048.png" "$DEMO_DIR/signed/waves-web.jpg" --resize 800x --quality 85 --sign
+"$ATELIER" verify "$DEMO_DIR/signed/waves-web.jpg" --trust "$CA_PEM"
 "$ATELIER" log verify
 
 printf '\nDemo results are in %s\n' "$DEMO_DIR"
