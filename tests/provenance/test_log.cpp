@@ -3,7 +3,9 @@
 #include <sqlite3.h>
 
 #include "atelier/base/hash.h"
+#include "atelier/provenance/export.h"
 #include "atelier/provenance/log.h"
+#include "atelier/provenance/validate.h"
 #include "test_helpers.h"
 
 using namespace atelier;
@@ -149,4 +151,43 @@ TEST_F(ProvenanceLogTest, RefusesANewerSchemaAndBadInput) {
     ASSERT_FALSE(newer.ok());
     EXPECT_EQ(newer.error().code, Errc::unsupported);
     EXPECT_NE(newer.error().message.find("update Atelier"), std::string::npos);
+}
+
+TEST(Export, SignsInPlaceCarriesParentsAndLogs) {
+    const auto dir = temp_dir("export");
+    auto parent = sign_asset(make_image(".png", 32, 32, 1), generated_spec(), test_identity());
+    ASSERT_TRUE(parent.ok());
+    ASSERT_TRUE(write_file_atomic(dir / "parent.png", parent->asset).ok());
+    ASSERT_TRUE(write_file_atomic(dir / "export.jpg", make_image(".jpg", 32, 32, 1)).ok());
+    ExportSigning how;
+    how.parents.push_back(dir / "parent.png");
+    how.actions.push_back({"c2pa.converted", "", nlohmann::json::object(), {}, ""});
+    how.keys_dir = dir / "keys";
+    how.log_db = dir / "log.db";
+    auto r = sign_export(dir / "export.jpg", how);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    auto anchors = Certificate::load_bundle(dir / "keys" / "ca.pem");
+    ASSERT_TRUE(anchors.ok());
+    ValidationOptions opts;
+    opts.trust_anchors = *anchors;
+    opts.trust_anchors.push_back(test_ca().certificate());  // the parent's signer
+    auto rep = validate_file(dir / "export.jpg", opts);
+    ASSERT_TRUE(rep.ok());
+    EXPECT_EQ(rep->state, ValidationState::trusted) << rep->to_json().dump(1);
+    EXPECT_EQ(rep->manifests.size(), 2u);
+    auto log = ProvenanceLog::open(dir / "log.db");
+    ASSERT_TRUE(log.ok());
+    auto entries = log->list();
+    ASSERT_TRUE(entries.ok());
+    ASSERT_EQ(entries->size(), 1u);
+    EXPECT_EQ(entries->front().action, "export");
+    EXPECT_EQ(entries->front().manifest, r->manifest_label);
+    EXPECT_EQ(entries->front().asset_sha256, to_hex(*sha256_file(dir / "export.jpg")));
+    // A format without C2PA support here is refused, and the file is left as it was.
+    ASSERT_TRUE(write_file_atomic(dir / "notes.txt", Bytes{'h', 'i'}).ok());
+    auto refused = sign_export(dir / "notes.txt", how);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, Errc::unsupported);
+    EXPECT_EQ(read_file_bytes(dir / "notes.txt")->size(), 2u);
+    std::filesystem::remove_all(dir);
 }
