@@ -87,16 +87,28 @@ int main(int argc, char** argv) {
             return 1;
         }
         const std::string fmt = ext == ".png" ? "image/png" : "image/jpeg";
-        rows.push_back({{"format", fmt}, {"bytes", bytes->size()}, {"pixels", 2048 * 2048},
-                        {"atelier_sign_ms", median(sign_ms)}, {"atelier_verify_ms", median(verify_ms)}});
-        peer_jobs.push_back({{"op", "bench"}, {"in", file.string()}, {"format", fmt}, {"iterations", reps},
-                             {"key", (dir / "signer.key").string()}, {"certs", (dir / "chain.pem").string()},
-                             {"trust", (dir / "anchor.pem").string()},
-                             {"definition", {{"title", spec.title},
-                                             {"assertions", json::array({{{"label", "c2pa.actions.v2"},
-                                                                          {"data", {{"actions", json::array({{{"action", "c2pa.created"},
-                                                                                                              {"digitalSourceType", digital_source::trained_algorithmic}}})}}}},
-                                                                         {{"label", "org.atelier.generation"}, {"data", *spec.generation}}})}}}});
+        rows.push_back({{"format", fmt},
+                        {"bytes", bytes->size()},
+                        {"pixels", 2048 * 2048},
+                        {"atelier_sign_ms", median(sign_ms)},
+                        {"atelier_verify_ms", median(verify_ms)}});
+        peer_jobs.push_back(
+            {{"op", "bench"},
+             {"in", file.string()},
+             {"format", fmt},
+             {"iterations", reps},
+             {"key", (dir / "signer.key").string()},
+             {"certs", (dir / "chain.pem").string()},
+             {"trust", (dir / "anchor.pem").string()},
+             {"definition",
+              {{"title", spec.title},
+               {"assertions",
+                json::array(
+                    {{{"label", "c2pa.actions.v2"},
+                      {"data",
+                       {{"actions", json::array({{{"action", "c2pa.created"},
+                                                  {"digitalSourceType", digital_source::trained_algorithmic}}})}}}},
+                     {{"label", "org.atelier.generation"}, {"data", *spec.generation}}})}}}});
     }
     json peer = json::array();
     const bool have_node = std::system("command -v node >/dev/null 2>&1") == 0;

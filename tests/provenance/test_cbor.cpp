@@ -131,3 +131,13 @@ TEST(Cbor, RejectsInvalidUtf8InTextStrings) {
     // Negative integers beyond int64 still convert to JSON.
     EXPECT_TRUE(cbor_to_json(Cbor::negative(~0ULL)).is_number());
 }
+
+TEST(Cbor, JsonOfNestedNonTextKeysStaysSmall) {
+    // {{{{...}: 0}: 0}: 0} 200 deep: converting used to grow exponentially.
+    Cbor c = Cbor::map();
+    for (int i = 0; i < 200; ++i)
+        c = Cbor::map({{std::move(c), Cbor::uint(0)}});
+    const std::string s = cbor_to_json(c).dump();
+    EXPECT_LT(s.size(), 100u);
+    EXPECT_EQ(cbor_to_json(Cbor::map({{Cbor::integer(-7), Cbor::uint(1)}})).begin().key(), "-7");
+}

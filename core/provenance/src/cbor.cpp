@@ -512,7 +512,20 @@ nlohmann::json cbor_to_json(const Cbor& c) {
         case Cbor::Type::map: {
             J o = J::object();
             for (const auto& [k, v] : c.entries()) {
-                std::string key = k.is(Cbor::Type::text) ? k.as_text() : cbor_to_json(k).dump();
+                // Non-text keys get a short, bounded name (dumping nested keys recursively would
+                // grow exponentially with escaping: a fuzzer found that).
+                std::string key;
+                if (k.is(Cbor::Type::text))
+                    key = k.as_text();
+                else if (auto i = k.as_int())
+                    key = std::to_string(*i);
+                else
+                    key = "<" +
+                          std::string(k.is(Cbor::Type::map)     ? "map"
+                                      : k.is(Cbor::Type::array) ? "array"
+                                      : k.is(Cbor::Type::bytes) ? "bytes"
+                                                                : "key") +
+                          ">";
                 o[key] = cbor_to_json(v);
             }
             return o;
