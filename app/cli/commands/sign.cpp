@@ -8,6 +8,7 @@
 #include "atelier/base/paths.h"
 #include "atelier/image/resize.h"
 #include "atelier/imageio/imageio.h"
+#include "atelier/provenance/container.h"
 #include "atelier/provenance/log.h"
 #include "atelier/provenance/manifest.h"
 #include "cli.h"
@@ -75,7 +76,19 @@ int run_sign(Context& ctx, const SignArgs& a) {
     auto src = source_uri(a.source);
     if (!src) return report(ctx, src.error(), kUsage);
 
-    for (const auto& f : a.ingredients) {
+    // Re-signing a file that already has credentials keeps its history: the
+    // file itself becomes the parent ingredient unless parents are named.
+    std::vector<std::string> parents = a.ingredients;
+    if (parents.empty()) {
+        auto self = pv::read_file_bytes(a.in);
+        if (!self) return report(ctx, self.error());
+        auto fmt = pv::detect_format(*self);
+        if (!fmt) return report(ctx, fmt.error());
+        auto em = pv::find_manifest(*self, *fmt);
+        if (!em) return report(ctx, em.error());
+        if (em->store) parents.push_back(a.in);
+    }
+    for (const auto& f : parents) {
         auto b = pv::read_file_bytes(f);
         if (!b) return report(ctx, b.error());
         spec.ingredients.push_back({std::move(*b), std::filesystem::path(f).filename().string(), "parentOf"});
@@ -91,7 +104,7 @@ int run_sign(Context& ctx, const SignArgs& a) {
         component_idx.push_back(i);
 
     // The first action: opened (with a parent) or created.
-    if (!a.ingredients.empty()) {
+    if (!parents.empty()) {
         pv::ActionSpec opened{"c2pa.opened", "", nlohmann::json::object(), {0}, ""};
         spec.actions.push_back(opened);
     } else {
@@ -107,7 +120,7 @@ int run_sign(Context& ctx, const SignArgs& a) {
                               kUsage);
             act.ingredients = component_idx;
         }
-        if (n == "c2pa.edited" && !a.ingredients.empty()) act.digital_source_type = *src;
+        if (n == "c2pa.edited" && !parents.empty()) act.digital_source_type = *src;
         spec.actions.push_back(std::move(act));
     }
     if (!component_idx.empty() &&
