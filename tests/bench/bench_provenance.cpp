@@ -65,13 +65,26 @@ int main(int argc, char** argv) {
     ValidationOptions trust;
     trust.trust_anchors.push_back(ca->certificate());
 
-    auto img = procedural::noise_texture(2048, 2048, 7);  // 4.2 MP
-    if (!img) return 1;
+    // 4.2 MP: a procedural texture (compresses well) and random pixels (a
+    // worst case for the hash: a 12 MB PNG).
+    auto img = procedural::noise_texture(2048, 2048, 7);
+    auto random = Image::create(2048, 2048, 3, PixelType::u8);
+    if (!img || !random) return 1;
+    {
+        std::uint64_t x = 0x9E3779B97F4A7C15ULL;
+        for (std::size_t i = 0; i < random->byte_size(); ++i) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            random->data()[i] = static_cast<std::uint8_t>(x);
+        }
+    }
     json peer_jobs = json::array();
     std::vector<json> rows;
-    for (const std::string ext : {".png", ".jpg"}) {
-        const auto file = dir / ("bench" + ext);
-        if (!imageio::save(*img, file)) return 1;
+    for (const std::string name : {"texture.png", "texture.jpg", "random.png"}) {
+        const std::string ext = std::filesystem::path(name).extension().string();
+        const auto file = dir / name;
+        if (!imageio::save(name == "random.png" ? *random : *img, file)) return 1;
         auto bytes = read_file_bytes(file);
         if (!bytes) return 1;
         ManifestSpec spec;
@@ -79,7 +92,10 @@ int main(int argc, char** argv) {
         spec.actions.push_back({"c2pa.created", digital_source::trained_algorithmic, json::object(), {}, ""});
         spec.generation = json{{"model", {{"id", "sd-turbo"}}}, {"prompt", "noise"}, {"seed", 7}, {"steps", 4}};
         SignResult signed_;
-        const auto sign_ms = time_ms(reps, [&] { signed_ = std::move(*sign_asset(*bytes, spec, id)); });
+        const auto sign_ms = time_ms(reps, [&] {
+            auto r = sign_asset(*bytes, spec, id);
+            if (r) signed_ = std::move(r).value();
+        });
         ValidationState state{};
         const auto verify_ms = time_ms(reps, [&] { state = validate_asset(signed_.asset, trust).state; });
         if (state != ValidationState::trusted) {
@@ -87,7 +103,8 @@ int main(int argc, char** argv) {
             return 1;
         }
         const std::string fmt = ext == ".png" ? "image/png" : "image/jpeg";
-        rows.push_back({{"format", fmt},
+        rows.push_back({{"file", name},
+                        {"format", fmt},
                         {"bytes", bytes->size()},
                         {"pixels", 2048 * 2048},
                         {"atelier_sign_ms", median(sign_ms)},
