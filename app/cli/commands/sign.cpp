@@ -142,7 +142,8 @@ int run_sign(Context& ctx, const SignArgs& a) {
         if (!t.empty()) spec.thumbnail = pv::ThumbnailSpec{"image/jpeg", std::move(t)};
     }
 
-    pv::KeyStore keys(a.keys_dir.empty() ? pv::KeyStore::default_dir() : std::filesystem::path(a.keys_dir));
+    const std::string keys_dir = a.keys_dir.empty() ? ctx.config.get_string("provenance.keys_dir") : a.keys_dir;
+    pv::KeyStore keys(keys_dir.empty() ? pv::KeyStore::default_dir() : std::filesystem::path(keys_dir));
     auto id = keys.identity(a.alg == "ed25519" ? pv::SigningAlg::ed25519 : pv::SigningAlg::es256);
     if (!id) return report(ctx, id.error());
     auto r = pv::sign_file(a.in, a.out, spec, *id);
