@@ -50,4 +50,18 @@ else
   echo "skipped: atelier-studio (set ATELIER_STUDIO) or xvfb-run not found"
 fi
 
+step "5. Content Credentials: sign the delivery files (C2PA), carry the parent's credentials, verify"
+mkdir -p "$DEMO_DIR/signed"
+"$ATELIER" sign "$DEMO_DIR/samples/waves-seamless.png" "$DEMO_DIR/signed/waves-seamless.png" --source algorithmic \
+  --licensor "Demo Studio" --license-terms standard --license-scope "print and web"
+"$ATELIER" sign "$DEMO_DIR/converted/waves-2048.png" "$DEMO_DIR/signed/waves-2048.png" \
+  --ingredient "$DEMO_DIR/signed/waves-seamless.png" --action resized
+"$ATELIER" sign "$DEMO_DIR/converted/dots-web.jpg" "$DEMO_DIR/signed/dots-web.jpg" --source algorithmic --action resized
+CA_PEM="${XDG_DATA_HOME:-$HOME/.local/share}/atelier/keys/ca.pem"
+"$ATELIER" verify "$DEMO_DIR/signed/waves-2048.png" --trust "$CA_PEM"
+"$ATELIER" verify "$DEMO_DIR/signed/dots-web.jpg" --trust "$CA_PEM"
+"$ATELIER" convert "$DEMO_DIR/signed/waves-2048.png" "$DEMO_DIR/signed/waves-web.jpg" --resize 800x --quality 85 --sign
+"$ATELIER" verify "$DEMO_DIR/signed/waves-web.jpg" --trust "$CA_PEM"
+"$ATELIER" log verify
+
 printf '\nDemo results are in %s\n' "$DEMO_DIR"

@@ -31,3 +31,5 @@ run studio env XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" xvfb-run -a -s
 run upscale "$B/bench_upscale" --reps 3
 run upscale_peak "$B/bench_upscale" --peak
 run tagging "$B/bench_tagging" --images 20 --hashes 1000000 --queries 10000
+
+run provenance "$B/bench_provenance" --reps 15

@@ -117,3 +117,27 @@ TEST(Cbor, ConvertsToAndFromJson) {
     EXPECT_EQ(cbor_to_json(c), j);
     EXPECT_EQ(cbor_to_json(Cbor::bytes(Bytes{1, 2})), nlohmann::json::parse("[1,2]"));
 }
+
+TEST(Cbor, RejectsInvalidUtf8InTextStrings) {
+    EXPECT_TRUE(utf8_valid("h\xC3\xA9llo \xF0\x9F\x8E\xA8"));
+    EXPECT_FALSE(utf8_valid("\x8C"));
+    EXPECT_FALSE(utf8_valid("\xC0\xAF"));          // overlong
+    EXPECT_FALSE(utf8_valid("\xED\xA0\x80"));      // surrogate
+    EXPECT_FALSE(utf8_valid("\xF4\x90\x80\x80"));  // past U+10FFFF
+    EXPECT_FALSE(utf8_valid("\xE2\x82"));          // truncated
+    auto r = cbor_decode(hex("628c41"));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("UTF-8"), std::string::npos);
+    // Negative integers beyond int64 still convert to JSON.
+    EXPECT_TRUE(cbor_to_json(Cbor::negative(~0ULL)).is_number());
+}
+
+TEST(Cbor, JsonOfNestedNonTextKeysStaysSmall) {
+    // {{{{...}: 0}: 0}: 0} 200 deep: converting used to grow exponentially.
+    Cbor c = Cbor::map();
+    for (int i = 0; i < 200; ++i)
+        c = Cbor::map({{std::move(c), Cbor::uint(0)}});
+    const std::string s = cbor_to_json(c).dump();
+    EXPECT_LT(s.size(), 100u);
+    EXPECT_EQ(cbor_to_json(Cbor::map({{Cbor::integer(-7), Cbor::uint(1)}})).begin().key(), "-7");
+}

@@ -8,6 +8,8 @@
 #include "atelier/base/paths.h"
 #include "atelier/image/resize.h"
 #include "atelier/imageio/imageio.h"
+#include "atelier/provenance/container.h"
+#include "atelier/provenance/log.h"
 #include "atelier/provenance/manifest.h"
 #include "cli.h"
 
@@ -32,6 +34,7 @@ struct SignArgs {
     std::string alg = "es256";
     std::string keys_dir;
     bool no_thumbnail = false;
+    bool no_log = false;
 };
 
 Result<std::string> source_uri(const std::string& s) {
@@ -73,7 +76,19 @@ int run_sign(Context& ctx, const SignArgs& a) {
     auto src = source_uri(a.source);
     if (!src) return report(ctx, src.error(), kUsage);
 
-    for (const auto& f : a.ingredients) {
+    // Re-signing a file that already has credentials keeps its history: the
+    // file itself becomes the parent ingredient unless parents are named.
+    std::vector<std::string> parents = a.ingredients;
+    if (parents.empty()) {
+        auto self = pv::read_file_bytes(a.in);
+        if (!self) return report(ctx, self.error());
+        auto fmt = pv::detect_format(*self);
+        if (!fmt) return report(ctx, fmt.error());
+        auto em = pv::find_manifest(*self, *fmt);
+        if (!em) return report(ctx, em.error());
+        if (em->store) parents.push_back(a.in);
+    }
+    for (const auto& f : parents) {
         auto b = pv::read_file_bytes(f);
         if (!b) return report(ctx, b.error());
         spec.ingredients.push_back({std::move(*b), std::filesystem::path(f).filename().string(), "parentOf"});
@@ -89,7 +104,7 @@ int run_sign(Context& ctx, const SignArgs& a) {
         component_idx.push_back(i);
 
     // The first action: opened (with a parent) or created.
-    if (!a.ingredients.empty()) {
+    if (!parents.empty()) {
         pv::ActionSpec opened{"c2pa.opened", "", nlohmann::json::object(), {0}, ""};
         spec.actions.push_back(opened);
     } else {
@@ -105,7 +120,7 @@ int run_sign(Context& ctx, const SignArgs& a) {
                               kUsage);
             act.ingredients = component_idx;
         }
-        if (n == "c2pa.edited" && !a.ingredients.empty()) act.digital_source_type = *src;
+        if (n == "c2pa.edited" && !parents.empty()) act.digital_source_type = *src;
         spec.actions.push_back(std::move(act));
     }
     if (!component_idx.empty() &&
@@ -127,11 +142,26 @@ int run_sign(Context& ctx, const SignArgs& a) {
         if (!t.empty()) spec.thumbnail = pv::ThumbnailSpec{"image/jpeg", std::move(t)};
     }
 
-    pv::KeyStore keys(a.keys_dir.empty() ? pv::KeyStore::default_dir() : std::filesystem::path(a.keys_dir));
+    const std::string keys_dir = a.keys_dir.empty() ? ctx.config.get_string("provenance.keys_dir") : a.keys_dir;
+    pv::KeyStore keys(keys_dir.empty() ? pv::KeyStore::default_dir() : std::filesystem::path(keys_dir));
     auto id = keys.identity(a.alg == "ed25519" ? pv::SigningAlg::ed25519 : pv::SigningAlg::es256);
     if (!id) return report(ctx, id.error());
     auto r = pv::sign_file(a.in, a.out, spec, *id);
     if (!r) return report(ctx, r.error());
+    // Every signature is recorded in the provenance log.
+    if (!a.no_log) {
+        nlohmann::json details = {{"input", std::filesystem::path(a.in).filename().string()},
+                                  {"output", std::filesystem::path(a.out).filename().string()}};
+        nlohmann::json acts = nlohmann::json::array();
+        for (const auto& act : spec.actions)
+            acts.push_back(act.action);
+        details["actions"] = acts;
+        auto log = pv::ProvenanceLog::open(pv::ProvenanceLog::default_path(), *id);
+        auto entry = log ? log->append("sign", to_hex(sha256(r->asset)), r->manifest_label, details)
+                         : Result<pv::LogEntry>(log.error());
+        if (!entry)
+            return report(ctx, entry.error().with_context("signed, but recording it in the provenance log failed"));
+    }
     if (ctx.json) {
         print_json({{"output", a.out},
                     {"manifest", r->manifest_label},
@@ -167,6 +197,7 @@ ATELIER_CLI_COMMAND("sign", 60, [](CLI::App& app, Context& ctx) {
     cmd->add_option("--alg", a->alg, "es256 (default) or ed25519")->check(CLI::IsMember({"es256", "ed25519"}));
     cmd->add_option("--keys", a->keys_dir, "key directory (default $XDG_DATA_HOME/atelier/keys)");
     cmd->add_flag("--no-thumbnail", a->no_thumbnail, "do not embed a thumbnail");
+    cmd->add_flag("--no-log", a->no_log, "do not record the signature in the provenance log");
     cmd->callback([&ctx, a] { ctx.exit_code = run_sign(ctx, *a); });
 });
 

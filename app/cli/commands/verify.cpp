@@ -26,7 +26,17 @@ void print_codes(const char* title, const std::vector<pv::Status>& list) {
 
 int run_verify(Context& ctx, const VerifyArgs& a) {
     pv::ValidationOptions opts;
-    for (const auto& t : a.trust) {
+    std::vector<std::string> trust = a.trust;
+    if (trust.empty()) {  // provenance.trust_anchors: colon-separated PEM files
+        const std::string conf = ctx.config.get_string("provenance.trust_anchors");
+        std::size_t start = 0;
+        while (start < conf.size()) {
+            const auto end = std::min(conf.find(':', start), conf.size());
+            if (end > start) trust.push_back(conf.substr(start, end - start));
+            start = end + 1;
+        }
+    }
+    for (const auto& t : trust) {
         auto anchors = pv::Certificate::load_bundle(t);
         if (!anchors) return report(ctx, anchors.error().with_context("--trust"), kUsage);
         for (auto& c : *anchors)
@@ -70,6 +80,7 @@ int run_verify(Context& ctx, const VerifyArgs& a) {
     print_codes("failure", rep->active.failure);
     print_codes("ok", rep->active.success);
     for (const auto& d : rep->ingredient_deltas) {
+        if (d.deltas.failure.empty()) continue;
         std::printf("  ingredient %s\n", d.ingredient_assertion_uri.c_str());
         print_codes("  failure", d.deltas.failure);
     }

@@ -147,6 +147,42 @@ bool Cbor::operator==(const Cbor& o) const {
     return false;
 }
 
+bool utf8_valid(std::string_view s) noexcept {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t n = 0;
+        std::uint32_t cp = 0;
+        if ((c & 0xE0) == 0xC0) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (s.size() - i <= n) return false;
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
 // ---------------------------------------------------------------- encoder
 
 namespace {
@@ -321,6 +357,7 @@ struct Decoder {
                 auto s = read_string_bytes(major, info);
                 if (!s) return s.error();
                 if (major == 2) return Cbor::bytes(Bytes(s->begin(), s->end()));
+                if (!utf8_valid(*s)) return err("invalid UTF-8 in a text string");
                 return Cbor::text(std::move(*s));
             }
             case 4: {
@@ -475,7 +512,20 @@ nlohmann::json cbor_to_json(const Cbor& c) {
         case Cbor::Type::map: {
             J o = J::object();
             for (const auto& [k, v] : c.entries()) {
-                std::string key = k.is(Cbor::Type::text) ? k.as_text() : cbor_to_json(k).dump();
+                // Non-text keys get a short, bounded name (dumping nested keys recursively would
+                // grow exponentially with escaping: a fuzzer found that).
+                std::string key;
+                if (k.is(Cbor::Type::text))
+                    key = k.as_text();
+                else if (auto i = k.as_int())
+                    key = std::to_string(*i);
+                else
+                    key = "<" +
+                          std::string(k.is(Cbor::Type::map)     ? "map"
+                                      : k.is(Cbor::Type::array) ? "array"
+                                      : k.is(Cbor::Type::bytes) ? "bytes"
+                                                                : "key") +
+                          ">";
                 o[key] = cbor_to_json(v);
             }
             return o;

@@ -42,7 +42,8 @@ std::optional<std::string> find_remote_url(ByteView file) {
     while (q < s.size() && (s[q] == ' ' || s[q] == '=' || s[q] == '>' || s[q] == '"' || s[q] == '\''))
         ++q;
     std::size_t e = q;
-    while (e < s.size() && s[e] != '"' && s[e] != '\'' && s[e] != '<' && e - q < 2048)
+    // A URL: printable ASCII only (the rest of the XMP packet is not ours to trust).
+    while (e < s.size() && s[e] > 0x20 && s[e] < 0x7f && s[e] != '"' && s[e] != '\'' && s[e] != '<' && e - q < 2048)
         ++e;
     if (e == q) return std::nullopt;
     return std::string(s.substr(q, e - q));

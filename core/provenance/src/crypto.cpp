@@ -312,6 +312,12 @@ std::string random_uuid() {
 
 // ---------------------------------------------------------------- Key
 
+Key::Key(const Key& o) : m_key(o.m_key && EVP_PKEY_up_ref(o.m_key.get()) == 1 ? o.m_key.get() : nullptr) {}
+Key& Key::operator=(const Key& o) {
+    if (this != &o) m_key.reset(o.m_key && EVP_PKEY_up_ref(o.m_key.get()) == 1 ? o.m_key.get() : nullptr);
+    return *this;
+}
+
 Result<Key> Key::generate(SigningAlg alg) {
     EVP_PKEY* k = nullptr;
     switch (alg) {
@@ -603,6 +609,7 @@ Result<Bytes> sign_bytes(const Key& key, SigningAlg alg, ByteView data) {
 }
 
 Result<bool> verify_bytes(const Key& public_key, SigningAlg alg, ByteView data, ByteView signature) {
+    if (!public_key.get()) return fail(Errc::verification_failed, "the certificate has no usable public key");
     Bytes der;
     ByteView sig = signature;
     const int key_id = EVP_PKEY_get_id(public_key.get());

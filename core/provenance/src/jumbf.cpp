@@ -128,6 +128,7 @@ Result<JumbfBox> parse_super(const BoxView& box, const JumbfLimits& limits, std:
             ++end;
         if (end == d.size()) return fail(Errc::corrupt_data, "JUMBF: description label is not NUL-terminated");
         out.label.assign(reinterpret_cast<const char*>(d.data() + p), end - p);
+        if (!utf8_valid(out.label)) return fail(Errc::corrupt_data, "JUMBF: a box label is not valid UTF-8");
         p = end + 1;
     }
     if (out.toggles & 0x04) {

@@ -63,8 +63,18 @@ Result<SignResult> sign_asset(ByteView asset, const ManifestSpec& spec, const Si
         return fail(Errc::invalid_argument, "a manifest needs at least one action (e.g. c2pa.created or c2pa.opened)");
     auto fmt = detect_format(asset);
     if (!fmt) return fmt.error();
-    auto stripped = strip_manifest(asset, *fmt);
-    if (!stripped) return stripped.error();
+    // Strip an old manifest; without one, work on the input directly (no copy).
+    auto existing = find_manifest(asset, *fmt);
+    if (!existing) return existing.error();
+    Bytes stripped_storage;
+    ByteView stripped_view = asset;
+    if (existing->store) {
+        auto s = strip_manifest(asset, *fmt);
+        if (!s) return s.error();
+        stripped_storage = std::move(*s);
+        stripped_view = stripped_storage;
+    }
+    const ByteView* stripped = &stripped_view;
     auto off = insertion_offset(*stripped, *fmt);
     if (!off) return off.error();
 

@@ -233,7 +233,8 @@ public:
         for (const auto& r : refs) {
             const JumbfBox* box = resolve(r.url, manifest);
             std::string label = r.url.substr(r.url.rfind('/') + 1);
-            const std::string abs_url = prefix + "/c2pa.assertions/" + label;
+            std::string abs_url = prefix;
+            abs_url.append("/c2pa.assertions/").append(label);
             if (!box) {
                 out.failure.push_back({"assertion.missing", abs_url, "assertion missing: " + r.url});
                 continue;

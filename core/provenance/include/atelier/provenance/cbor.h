@@ -98,6 +98,10 @@ struct CborLimits {
     std::size_t max_string = 64u << 20;  ///< bytes in one string
 };
 
+/// Whether `s` is well-formed UTF-8 (no overlongs, surrogates or values
+/// past U+10FFFF). CBOR text strings and JUMBF labels must be.
+bool utf8_valid(std::string_view s) noexcept;
+
 /// Encodes deterministically (definite lengths, shortest heads).
 Bytes cbor_encode(const Cbor& value);
 void cbor_encode_to(const Cbor& value, Bytes& out);

@@ -39,7 +39,8 @@ struct X509Deleter {
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 
-/// A private (or public-only) key. Move-only.
+/// A private (or public-only) key. Copies share the immutable OpenSSL key
+/// (reference-counted).
 class Key {
 public:
     /// A fresh key for `alg` (P-256/384/521, RSA-3072 for PS*, Ed25519).
@@ -53,6 +54,10 @@ public:
     std::string public_pem() const;
     EVP_PKEY* get() const noexcept { return m_key.get(); }
     explicit Key(PkeyPtr k) : m_key(std::move(k)) {}
+    Key(const Key& o);
+    Key& operator=(const Key& o);
+    Key(Key&&) noexcept = default;
+    Key& operator=(Key&&) noexcept = default;
 
 private:
     PkeyPtr m_key;
