@@ -22,4 +22,13 @@ mkdir -p "$DEMO_DIR/converted"
 "$ATELIER" convert "$DEMO_DIR/samples/dots-halfdrop.png" "$DEMO_DIR/converted/dots-web.jpg" --resize 1024x --quality 85
 "$ATELIER" inspect "$DEMO_DIR/converted/waves-2048.png"
 
+step "5. AI upscaling: a seamless repeat to print size, still seamless (UpscalerJS ESRGAN slim, x4)"
+mkdir -p "$DEMO_DIR/upscaled"
+"$ATELIER" convert "$DEMO_DIR/samples/waves-seamless.png" "$DEMO_DIR/upscaled/waves-256.png" --resize 256x --seamless
+"$ATELIER" upscale "$DEMO_DIR/upscaled/waves-256.png" "$DEMO_DIR/upscaled/waves-1024.png" --model esrgan-slim --scale 4 --seamless
+step "6. Which model? slim vs medium on a 128 px texture, scored against the 512 px original"
+"$ATELIER" convert "$DEMO_DIR/samples/texture.tif" "$DEMO_DIR/upscaled/texture-128.png" --resize 128x
+"$ATELIER" upscale --compare esrgan-slim,esrgan-medium "$DEMO_DIR/upscaled/texture-128.png" "$DEMO_DIR/upscaled/compare" \
+  --scale 4 --reference "$DEMO_DIR/samples/texture.tif"
+
 printf '\nDemo results are in %s\n' "$DEMO_DIR"
