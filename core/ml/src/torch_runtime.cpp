@@ -426,7 +426,6 @@ public:
                         if (w.dim() != 4) throw ModelError{Errc::corrupt_data, "kernel is not 4-D"};
                         w = conv_weight_cl(w.permute({3, 2, 0, 1}).contiguous());
                         n.w = key;
-                        m_flops_per_pixel_acc += 2.0 * static_cast<double>(w.numel());
                     } else {
                         auto key = weight(l.name, "depthwise_kernel", true);
                         auto& w = m_params.fp32()[key];  // H W C M → (C*M) 1 H W
@@ -436,7 +435,6 @@ public:
                                                .reshape({w.size(2) * w.size(3), 1, w.size(0), w.size(1)})
                                                .contiguous());
                         n.w = key;
-                        m_flops_per_pixel_acc += 2.0 * static_cast<double>(w.numel());
                     }
                     if (cfg.value("use_bias", true)) n.bias = weight(l.name, c == "Conv2D" ? "bias" : "bias", true);
                 } else if (c == "Dense") {
@@ -787,7 +785,6 @@ private:
     std::vector<int> m_inputs, m_outputs;
     std::map<std::string, int> m_index;
     std::function<void(std::size_t, const Tensor&)> m_trace;
-    double m_flops_per_pixel_acc = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -1038,6 +1035,21 @@ private:
 
 // ---------------------------------------------------------------------------
 
+/// The precision policy's state, shared by a runtime and the models it loaded
+/// (a model may outlive its runtime).
+struct PolicyState {
+    Precision configured = Precision::fp32;
+    std::size_t threshold = 4;
+    bool cuda = false, bf16 = false;
+    std::atomic<std::size_t> queue{0};
+    Precision effective() const noexcept {
+        if (configured != Precision::automatic) return configured;
+        if (queue.load() <= threshold) return Precision::fp32;
+        if (cuda) return Precision::fp16;
+        return bf16 ? Precision::bf16 : Precision::fp32;
+    }
+};
+
 class TorchRuntime final : public Runtime {
 public:
     TorchRuntime(DeviceInfo d, RuntimeOptions o)
@@ -1045,17 +1057,17 @@ public:
           m_options(std::move(o)),
           m_device(m_device_info.kind == DeviceKind::cuda
                        ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(m_device_info.index))
-                       : torch::Device(torch::kCPU)) {}
+                       : torch::Device(torch::kCPU)) {
+        m_policy->configured = m_options.precision;
+        m_policy->threshold = m_options.auto_queue_threshold;
+        m_policy->cuda = m_device_info.kind == DeviceKind::cuda;
+        m_policy->bf16 = m_device_info.bf16;
+    }
 
     const DeviceInfo& device() const noexcept override { return m_device_info; }
     Precision precision() const noexcept override { return m_options.precision; }
-    Precision effective_precision() const noexcept override {
-        if (m_options.precision != Precision::automatic) return m_options.precision;
-        if (m_queue.load() <= m_options.auto_queue_threshold) return Precision::fp32;
-        if (m_device_info.kind == DeviceKind::cuda) return Precision::fp16;
-        return m_device_info.bf16 ? Precision::bf16 : Precision::fp32;
-    }
-    void set_queue_depth(std::size_t depth) noexcept override { m_queue.store(depth); }
+    Precision effective_precision() const noexcept override { return m_policy->effective(); }
+    void set_queue_depth(std::size_t depth) noexcept override { m_policy->queue.store(depth); }
 
     Result<std::shared_ptr<Model>> load(const ModelManifest& mf, const LoadOptions& options) override {
         ModelInfo info;
@@ -1232,13 +1244,13 @@ public:
 
 private:
     void attach(TorchModel& m) {
-        m.policy = [this] { return effective_precision(); };
+        m.policy = [p = m_policy] { return p->effective(); };
     }
 
     DeviceInfo m_device_info;
     RuntimeOptions m_options;
     torch::Device m_device;
-    std::atomic<std::size_t> m_queue{0};
+    std::shared_ptr<PolicyState> m_policy = std::make_shared<PolicyState>();
 };
 
 }  // namespace

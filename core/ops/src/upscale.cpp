@@ -12,7 +12,7 @@ namespace atelier::ops {
 namespace {
 
 constexpr int kDefaultOverlap = 24;
-constexpr int kMaxWindow = 512;  // larger windows only cost memory on the CPU
+constexpr int kMaxWindow = 768;  // larger windows only cost memory
 
 /// Planar-interleaved float image HxWx3 in 0..1.
 struct Plane3 {
