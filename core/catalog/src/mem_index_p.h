@@ -37,6 +37,10 @@ struct MemIndex {
     std::vector<std::uint16_t> cols[kCols];
     Dict dicts[kCols];
 
+    /// Rows carrying a tag, by lower-case tag name and by lower-case value
+    /// (each list ascending, without repeats).
+    std::unordered_map<std::string, std::vector<std::uint32_t>> tag_names, tag_values;
+
     std::int64_t data_version = 0;  // PRAGMA data_version of the connection that checks freshness
     std::uint64_t own_writes = 0;   // Impl::writes when loaded
 
