@@ -375,9 +375,7 @@ Result<void> save(const Image& image, const fs::path& path, const SaveOptions& o
         spec.attribute("Compression", "webp:" + std::to_string(q));
     else if (ext == ".png" && options.compression >= 0)
         spec.attribute("png:compressionLevel", std::clamp(options.compression, 0, 9));
-    else if (ext == ".tif" || ext == ".tiff")
-        spec.attribute("Compression", "zip");
-    else if (ext == ".exr")
+    else if (ext == ".tif" || ext == ".tiff" || ext == ".exr")
         spec.attribute("Compression", "zip");
 
     auto cleanup = [&] { fs::remove(tmp, ec); };
