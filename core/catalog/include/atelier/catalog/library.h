@@ -154,8 +154,9 @@ public:
                                        std::function<void(AssetId, const std::filesystem::path&)> on_done = {});
 
     // ---- speed ----------------------------------------------------------------
-    /// Loads the in-memory index of filter, sort and facet columns (about
-    /// 40 bytes per asset; ~1 s at a million assets on a 2-core machine)
+    /// Loads the in-memory index of filter, sort and facet columns and tag
+    /// lists (about 60 bytes per asset; ~4 s at a million assets on a busy
+    /// 2-core machine)
     /// through its own connection, so other calls on this Library are not
     /// blocked while it loads: run it on a worker thread after opening. Until
     /// it is loaded, and whenever the library changed since (any write, by any
