@@ -63,6 +63,10 @@ struct ImportOptions {
     imageio::ImageLimits limits;               ///< files over these are skipped
     std::size_t batch_size = 256;              ///< files per transaction
     std::size_t max_metadata_bytes = 1 << 20;  ///< larger text chunks are ignored with a warning
+    /// Also look for A1111 "stealth" metadata in the alpha bits of RGBA PNGs
+    /// that carry no other generation metadata. Off by default: it decodes
+    /// the pixels of those files, which a metadata import otherwise never does.
+    bool read_hidden_metadata = false;
     /// Reads C2PA manifests when the provenance module is linked; null = none.
     std::shared_ptr<ProvenanceReader> provenance;
     /// Called after each file (from the importing thread).

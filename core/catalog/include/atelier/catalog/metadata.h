@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "atelier/catalog/types.h"
+#include "atelier/image/image.h"
 
 namespace atelier::catalog {
 
@@ -51,6 +52,13 @@ FileMetadata parse_text_attributes(const std::map<std::string, std::string>& att
 /// dc:rights) and IPTC (Keywords, ObjectName, Caption) through Exiv2.
 FileMetadata read_file_metadata(const std::filesystem::path& file, const std::map<std::string, std::string>& attributes,
                                 std::size_t max_bytes);
+
+/// Reads Automatic1111 "stealth" metadata: the `parameters` text hidden in
+/// the least significant bits of the alpha channel (column by column; the
+/// signature `stealth_pnginfo`, or `stealth_pngcomp` for gzip, then a 32-bit
+/// bit count). Needs decoded 8-bit RGBA pixels. nullopt when absent; a
+/// truncated or corrupt payload adds a warning to `warnings`.
+std::optional<GenerationInfo> parse_stealth_a1111(const Image& image, std::vector<std::string>* warnings = nullptr);
 
 /// Whether `s` is well-formed UTF-8 (no overlongs, no surrogates).
 bool valid_utf8(std::string_view s) noexcept;
