@@ -6,7 +6,8 @@
 /// Automatic1111 (`parameters` text), ComfyUI (`prompt`/`workflow` JSON),
 /// InvokeAI (`invokeai_metadata`, `sd-metadata`, `Dream`), Fooocus
 /// (`parameters` JSON), NovelAI (`Description`/`Comment`), the A1111 text in
-/// a JPEG's EXIF UserComment, and XMP/IPTC keywords, title and description.
+/// a JPEG's EXIF UserComment, XMP/IPTC keywords, title and description, and
+/// (from decoded pixels, on request) A1111 "stealth" metadata in alpha bits.
 /// Malformed chunks (bad UTF-8, oversized, broken JSON, truncated XMP) are
 /// ignored with a warning; nothing here fails the import of a file.
 /// Pure functions apart from `read_file_metadata`; all thread-safe.
