@@ -103,7 +103,8 @@ public:
     /// already in the library is reported as a duplicate. Unreadable files,
     /// non-images, images over the limits and symlink loops are skipped with a
     /// reason; malformed metadata is ignored with a warning and the file is
-    /// still added. Commits every `batch_size` files, so a cancelled or killed
+    /// still added. Hidden files and folders (names starting with '.') inside
+    /// folders are passed over. Commits every `batch_size` files, so a cancelled or killed
     /// import keeps what it committed; running it again adds the rest.
     Result<ImportReport> import(std::span<const std::filesystem::path> paths, const ImportOptions& options = {},
                                 const CancelToken& cancel = {});
