@@ -56,6 +56,8 @@ const std::vector<ConfigKey>& Config::known_keys() {
         {"ml.threads", "0", "CPU inference threads; 0 = one per core"},
         {"ml.memory_budget_mb", "0", "memory budget per device for inference in MiB; 0 = automatic"},
         {"market.url", "http://127.0.0.1:8780", "marketplace server address"},
+        {"provenance.keys_dir", "", "signing keys and local CA; empty = $XDG_DATA_HOME/atelier/keys"},
+        {"provenance.trust_anchors", "", "PEM files (colon-separated) that `atelier verify` trusts without --trust"},
     };
     return keys;
 }
