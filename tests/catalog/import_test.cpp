@@ -253,3 +253,28 @@ TEST(CatalogImport, ProvenanceHookResultsAreStoredAndErrorsAreWarnings) {
     ASSERT_TRUE(good->provenance);
     EXPECT_EQ(good->provenance->validation, "valid");
 }
+
+TEST(CatalogImport, HiddenA1111MetadataOnRequest) {
+    const fs::path dir = test::temp_dir("stealth");
+    const fs::path file = fs::path(ATELIER_SOURCE_DIR) / "tests/data/catalog/generator-metadata/automatic1111";
+    for (bool hidden : {false, true}) {
+        auto lib = open_lib(dir / (hidden ? "with" : "without"));
+        ASSERT_TRUE(lib);
+        ImportOptions o;
+        o.storage = Storage::reference;
+        o.read_hidden_metadata = hidden;
+        auto r = import_paths(*lib, {file / "automatic1111_stealth.png"}, o);
+        ASSERT_TRUE(r.ok());
+        ASSERT_EQ(r->added, 1u);
+        auto a = lib->get(r->entries[0].id);
+        ASSERT_TRUE(a.ok());
+        EXPECT_EQ(a->generation.has_value(), hidden);
+        EXPECT_EQ(a->source, hidden ? SourceType::generated : SourceType::imported);
+        if (hidden) {
+            EXPECT_EQ(a->generation->seed, "2015833630");
+            auto p = lib->search({.query = "circle model:realisticVisionV51_v51VAE"});
+            ASSERT_TRUE(p.ok());
+            EXPECT_EQ(p->items.size(), 1u);
+        }
+    }
+}

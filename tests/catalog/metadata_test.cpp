@@ -103,6 +103,34 @@ TEST(CatalogMetadata, StealthAlphaMetadataIsNotAChunk) {
     EXPECT_TRUE(m.warnings.empty());
 }
 
+TEST(CatalogMetadata, StealthAlphaMetadataIsReadFromThePixels) {
+    auto img = imageio::load(kData / "automatic1111/automatic1111_stealth.png");
+    ASSERT_TRUE(img.ok());
+    std::vector<std::string> warnings;
+    auto g = parse_stealth_a1111(*img, &warnings);
+    ASSERT_TRUE(g.has_value());
+    EXPECT_EQ(g->tool, "automatic1111");
+    EXPECT_EQ(g->prompt, "a circle");
+    EXPECT_EQ(g->negative_prompt, "a square");
+    EXPECT_EQ(g->seed, "2015833630");
+    EXPECT_EQ(g->steps, 20);
+    EXPECT_EQ(g->sampler, "Euler");
+    EXPECT_EQ(g->model, "realisticVisionV51_v51VAE");
+    EXPECT_TRUE(warnings.empty());
+
+    // Damage the length field: reported, not crashed.
+    Image broken = *img;
+    for (int y = 0; y < broken.height(); ++y)
+        broken.row(y)[2 * 4 + 3] |= 1;  // column 2 holds length bits
+    auto bad = parse_stealth_a1111(broken, &warnings);
+    EXPECT_FALSE(bad.has_value());
+    EXPECT_FALSE(warnings.empty());
+    // An image without the signature has none.
+    auto plain = imageio::load(kData / "comfyui/img2img_cropped.png");
+    ASSERT_TRUE(plain.ok());
+    EXPECT_FALSE(parse_stealth_a1111(*plain).has_value());
+}
+
 TEST(CatalogMetadata, SeedsAbove2To53StayExact) {
     auto g = parse_comfyui(R"({"3": {"class_type": "KSampler", "inputs": {"seed": 18446744073709551615, "steps": 4}}})",
                            "", nullptr);

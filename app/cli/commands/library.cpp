@@ -44,7 +44,7 @@ std::string date_text(std::int64_t t) {
 struct ImportArgs {
     std::vector<std::string> paths;
     std::string library, licence, source = "imported";
-    bool reference = false, no_recursive = false, no_follow = false, thumbnails = false;
+    bool reference = false, no_recursive = false, no_follow = false, thumbnails = false, hidden = false;
     std::size_t batch_size = 256;
 };
 
@@ -57,6 +57,7 @@ int run_import(Context& ctx, const ImportArgs& a) {
     o.follow_symlinks = !a.no_follow;
     o.licence = a.licence;
     o.batch_size = a.batch_size;
+    o.read_hidden_metadata = a.hidden;
     auto st = parse_source_type(a.source);
     if (!st)
         return report(ctx, fail(Errc::invalid_argument, "--source is generated, imported, purchased or derived"),
@@ -318,6 +319,8 @@ ATELIER_CLI_COMMAND("import", 40, [](CLI::App& app, Context& ctx) {
     cmd->add_flag("--no-recursive", a->no_recursive, "do not descend into sub-folders");
     cmd->add_flag("--no-follow", a->no_follow, "do not follow symbolic links inside folders");
     cmd->add_flag("--thumbnails", a->thumbnails, "make the thumbnails of the added assets now");
+    cmd->add_flag("--hidden-metadata", a->hidden,
+                  "also read A1111 'stealth' metadata from the alpha bits of RGBA PNGs (decodes them: slower)");
     cmd->add_option("--batch-size", a->batch_size, "files saved per transaction (default 256)")
         ->check(CLI::Range(1, 100000));
     cmd->callback([&ctx, a] { ctx.exit_code = run_import(ctx, *a); });

@@ -301,6 +301,16 @@ Result<ImportReport> Library::import(std::span<const fs::path> paths, const Impo
                 return remember_source(existing);
             }
             FileMetadata meta = read_file_metadata(c.path, info->attributes, options.max_metadata_bytes);
+            if (options.read_hidden_metadata && !meta.generation && info->has_alpha && info->format == "png") {
+                auto pixels = imageio::load(c.path, options.limits);
+                if (pixels) {
+                    if (pixels->type() == PixelType::u8 && pixels->channels() == 4)
+                        meta.generation = parse_stealth_a1111(*pixels, &meta.warnings);
+                } else {
+                    meta.warnings.push_back("could not decode the pixels to look for hidden metadata: " +
+                                            pixels.error().message);
+                }
+            }
             entry.warnings = std::move(meta.warnings);
             std::optional<ProvenanceSummary> prov;
             if (options.provenance) {

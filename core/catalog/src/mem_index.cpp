@@ -91,6 +91,30 @@ Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemInd
         }
         return ok();
     };
+    // Tags come from the index's own lists (no SQL at all).
+    auto apply_tag = [&](const std::string& value, bool negated) {
+        if (hits.empty()) hits.assign(n, 0);
+        if (!negated) ++positive_sets;
+        const std::string key = lower(value);
+        const std::vector<std::uint32_t>* lists[2] = {nullptr, nullptr};
+        if (auto it = ix.tag_names.find(key); it != ix.tag_names.end()) lists[0] = &it->second;
+        if (auto it = ix.tag_values.find(key); it != ix.tag_values.end()) lists[1] = &it->second;
+        if (lists[0] && lists[1]) seen.assign(n, 0);
+        for (const auto* list : lists) {
+            if (list == nullptr) continue;
+            for (std::uint32_t i : *list) {
+                if (lists[0] && lists[1]) {
+                    if (seen[i]) continue;
+                    seen[i] = 1;
+                }
+                auto& h = hits[i];
+                if (negated)
+                    h = 255;
+                else if (h != 255)
+                    ++h;
+            }
+        }
+    };
     if (!q.text.empty()) ATELIER_TRY(apply_set({sql::kIdsFts}, fts_match(q.text, " "), false));
     if (!q.excluded_text.empty()) ATELIER_TRY(apply_set({sql::kIdsFts}, fts_match(q.excluded_text, " OR "), true));
     struct ColPred {
@@ -102,7 +126,7 @@ Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemInd
     std::vector<const QueryFilter*> num_preds;
     for (const auto& f : q.filters) {
         if (f.key == "tag")
-            ATELIER_TRY(apply_set({sql::kIdsTagName, sql::kIdsTagValue}, f.value, f.negated));
+            apply_tag(f.value, f.negated);
         else if (f.key == "keyword")
             ATELIER_TRY(apply_set({sql::kIdsKeyword}, f.value, f.negated));
         else if (f.key == "collection")
@@ -186,6 +210,23 @@ Result<MemIndex> MemIndex::load(sql::Database& db) {
         ix.height.push_back(static_cast<std::int32_t>(s->int64(9)));
         ix.rating.push_back(static_cast<std::uint8_t>(s->int64(10)));
         ix.created.push_back(s->int64(11));
+    }
+    auto t = db.prepare(sql::kMemIndexTags);
+    if (!t) return std::move(t).error();
+    std::size_t row = 0;
+    auto add = [](std::vector<std::uint32_t>& v, std::uint32_t r) {
+        if (v.empty() || v.back() != r) v.push_back(r);
+    };
+    while (true) {
+        auto r = t->step();
+        if (!r) return std::move(r).error();
+        if (!*r) break;
+        const auto id = t->int64(0);
+        while (row < ix.id.size() && ix.id[row] < id)
+            ++row;
+        if (row >= ix.id.size() || ix.id[row] != id) continue;
+        add(ix.tag_names[lower(t->text_view(1))], static_cast<std::uint32_t>(row));
+        if (auto v = t->text_view(2); !v.empty()) add(ix.tag_values[lower(v)], static_cast<std::uint32_t>(row));
     }
     return ix;
 }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include <zlib.h>
 #include <nlohmann/json.hpp>
 
 #include "atelier/catalog/metadata.h"
@@ -592,6 +593,69 @@ FileMetadata parse_text_attributes(const std::map<std::string, std::string>& att
         }
     }
     return out;
+}
+
+}  // namespace atelier::catalog
+
+namespace atelier::catalog {
+
+std::optional<GenerationInfo> parse_stealth_a1111(const Image& image, std::vector<std::string>* warnings) {
+    if (image.type() != PixelType::u8 || image.channels() != 4 || !image.has_alpha()) return std::nullopt;
+    const std::uint64_t w = static_cast<std::uint64_t>(image.width());
+    const std::uint64_t h = static_cast<std::uint64_t>(image.height());
+    const std::uint64_t total = w * h;
+    auto bit = [&](std::uint64_t k) -> unsigned {
+        const auto x = static_cast<int>(k / h);
+        const auto y = static_cast<int>(k % h);
+        return image.row(y)[static_cast<std::size_t>(x) * 4 + 3] & 1u;
+    };
+    auto bytes = [&](std::uint64_t first_bit, std::uint64_t count) {
+        std::string out;
+        out.reserve(static_cast<std::size_t>(count));
+        for (std::uint64_t i = 0; i < count; ++i) {
+            unsigned v = 0;
+            for (int b = 0; b < 8; ++b)
+                v = (v << 1) | bit(first_bit + i * 8 + static_cast<std::uint64_t>(b));
+            out.push_back(static_cast<char>(v));
+        }
+        return out;
+    };
+    constexpr std::uint64_t kSigBits = 15 * 8;
+    if (total < kSigBits + 32) return std::nullopt;
+    const std::string sig = bytes(0, 15);
+    const bool compressed = sig == "stealth_pngcomp";
+    if (!compressed && sig != "stealth_pnginfo") return std::nullopt;
+    std::uint64_t len = 0;
+    for (int b = 0; b < 32; ++b)
+        len = (len << 1) | bit(kSigBits + static_cast<std::uint64_t>(b));
+    auto warn = [&](const std::string& why) {
+        if (warnings) warnings->push_back("ignored the hidden (stealth) A1111 metadata: " + why);
+        return std::nullopt;
+    };
+    if (len == 0 || len % 8 != 0 || len > total - kSigBits - 32 || len > 8ull * (1 << 20))
+        return warn("its length does not fit the image");
+    std::string payload = bytes(kSigBits + 32, len / 8);
+    std::string text;
+    if (compressed) {
+        z_stream z{};
+        if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return warn("cannot start zlib");
+        z.next_in = reinterpret_cast<Bytef*>(payload.data());
+        z.avail_in = static_cast<uInt>(payload.size());
+        char buf[16384];
+        int rc = Z_OK;
+        while (rc == Z_OK && text.size() < (1u << 20)) {
+            z.next_out = reinterpret_cast<Bytef*>(buf);
+            z.avail_out = sizeof buf;
+            rc = inflate(&z, Z_NO_FLUSH);
+            text.append(buf, sizeof buf - z.avail_out);
+        }
+        inflateEnd(&z);
+        if (rc != Z_STREAM_END) return warn("its gzip data is corrupt or truncated");
+    } else {
+        text = std::move(payload);
+    }
+    if (!valid_utf8(text)) return warn("it is not valid UTF-8 text");
+    return parse_a1111_parameters(text);
 }
 
 }  // namespace atelier::catalog

@@ -331,6 +331,7 @@ inline constexpr std::string_view kMemIndexLoad =
     "SELECT id, source, licence, model, color_family, style, format, seamless, width, height, rating, created_at "
     "FROM assets ORDER BY id";
 /// Both streams of a tag filter (named, or valued); the caller merges them.
+inline constexpr std::string_view kMemIndexTags = "SELECT asset_id, name, value FROM tags ORDER BY asset_id";
 inline constexpr std::string_view kIdsTagName = "SELECT asset_id FROM tags WHERE name = ?1";
 inline constexpr std::string_view kIdsTagValue = "SELECT asset_id FROM tags WHERE value = ?1";
 inline constexpr std::string_view kIdsKeyword = "SELECT asset_id FROM keywords WHERE keyword = ?1";

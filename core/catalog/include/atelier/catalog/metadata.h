@@ -6,7 +6,8 @@
 /// Automatic1111 (`parameters` text), ComfyUI (`prompt`/`workflow` JSON),
 /// InvokeAI (`invokeai_metadata`, `sd-metadata`, `Dream`), Fooocus
 /// (`parameters` JSON), NovelAI (`Description`/`Comment`), the A1111 text in
-/// a JPEG's EXIF UserComment, and XMP/IPTC keywords, title and description.
+/// a JPEG's EXIF UserComment, XMP/IPTC keywords, title and description, and
+/// (from decoded pixels, on request) A1111 "stealth" metadata in alpha bits.
 /// Malformed chunks (bad UTF-8, oversized, broken JSON, truncated XMP) are
 /// ignored with a warning; nothing here fails the import of a file.
 /// Pure functions apart from `read_file_metadata`; all thread-safe.
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "atelier/catalog/types.h"
+#include "atelier/image/image.h"
 
 namespace atelier::catalog {
 
@@ -51,6 +53,13 @@ FileMetadata parse_text_attributes(const std::map<std::string, std::string>& att
 /// dc:rights) and IPTC (Keywords, ObjectName, Caption) through Exiv2.
 FileMetadata read_file_metadata(const std::filesystem::path& file, const std::map<std::string, std::string>& attributes,
                                 std::size_t max_bytes);
+
+/// Reads Automatic1111 "stealth" metadata: the `parameters` text hidden in
+/// the least significant bits of the alpha channel (column by column; the
+/// signature `stealth_pnginfo`, or `stealth_pngcomp` for gzip, then a 32-bit
+/// bit count). Needs decoded 8-bit RGBA pixels. nullopt when absent; a
+/// truncated or corrupt payload adds a warning to `warnings`.
+std::optional<GenerationInfo> parse_stealth_a1111(const Image& image, std::vector<std::string>* warnings = nullptr);
 
 /// Whether `s` is well-formed UTF-8 (no overlongs, no surrogates).
 bool valid_utf8(std::string_view s) noexcept;
