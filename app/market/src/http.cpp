@@ -331,7 +331,6 @@ void HttpServer::stop() {
     asio::post(impl->ioc, [impl] {
         beast::error_code ec;
         impl->acceptor.close(ec);
-        impl->signals.cancel(ec);
         std::lock_guard lock(impl->mu);
         for (const auto& s : impl->sessions) {
             asio::post(s->executor, [s] {
@@ -347,12 +346,16 @@ void HttpServer::run(bool handle_signals) {
     if (handle_signals) {
         impl->signals.add(SIGINT);
         impl->signals.add(SIGTERM);
-        impl->signals.async_wait([this](const beast::error_code& ec, int) {
-            if (!ec) {
-                log_json("info", {{"msg", "shutting down: finishing in-flight requests"}});
-                stop();
-            }
-        });
+        // The handler re-arms itself, so a second SIGTERM during the drain is
+        // absorbed instead of killing the process mid-request.
+        auto handler = std::make_shared<std::function<void(const beast::error_code&, int)>>();
+        *handler = [this, impl, handler](const beast::error_code& ec, int) {
+            if (ec) return;
+            log_json("info", {{"msg", "shutting down: finishing in-flight requests"}});
+            stop();
+            impl->signals.async_wait(*handler);
+        };
+        impl->signals.async_wait(*handler);
     }
     asio::co_spawn(impl->ioc, impl->accept_loop(), asio::detached);
     int n = impl->limits.threads > 0 ? impl->limits.threads
@@ -434,6 +437,9 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
         state->busy = false;
         bhttp::request_parser<bhttp::empty_body> hp;
         hp.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+        // The route's limit is applied below, before the body is read. (Not boost::none:
+        // Boost 1.74 compares the length against an empty optional as "greater".)
+        hp.body_limit(std::numeric_limits<std::uint64_t>::max());
         // Time to the end of the header: header_timeout for the first request,
         // idle + header timeout for keep-alive follow-ups.
         stream.expires_after(first ? limits.header_timeout : limits.idle_timeout + limits.header_timeout);
@@ -447,9 +453,6 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
                 co_await write_simple(stream, 431, "header_too_large",
                                       "request headers exceed " + std::to_string(limits.max_header_bytes) + " bytes",
                                       rid);
-            } else if (ec == beast::error::timeout && buffer.size() > 0) {
-                stream.expires_after(std::chrono::seconds(5));
-                co_await write_simple(stream, 408, "timeout", "request headers not received in time", rid);
             } else if (ec != bhttp::error::end_of_stream && ec != beast::error::timeout &&
                        ec != asio::error::operation_aborted && ec != asio::error::connection_reset &&
                        ec != asio::error::eof && ec != asio::error::bad_descriptor) {
@@ -540,11 +543,8 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
                                       "request body exceeds " + std::to_string(limit) + " bytes for this route");
                 close_after = true;
                 read_ok = false;
-            } else if (bec == beast::error::timeout) {
-                res = Response::error(408, "timeout", "request body not received in time");
-                close_after = true;
-                read_ok = false;
             } else if (bec) {
+                // Broken or timed out (tcp_stream closes the socket on time-out): nothing to answer.
                 metrics.in_flight--;
                 break;  // connection broke mid-body: nothing to answer
             }
