@@ -41,7 +41,7 @@ case "$cmd" in
   stop)
     [[ -f "$state/cluster" ]] || exit 0
     cluster=$(cat "$state/cluster")
-    "${RUN[@]}" "$PGBIN/pg_ctl" -D "$cluster/data" -m fast -w stop >/dev/null 2>&1 || true
+    "${RUN[@]}" "$PGBIN/pg_ctl" -D "$cluster/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$cluster" "$state/cluster" "$state/dsn"
     ;;
   *) echo "pg.sh: unknown command $cmd" >&2; exit 2 ;;
