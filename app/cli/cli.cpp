@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "cli.h"
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -33,10 +34,10 @@ void print_json(const nlohmann::json& j) {
 void progress(Context& ctx, const std::string& label, double fraction) {
     if (ctx.json || ctx.quiet) return;
     static thread_local int last_decile = -1;
-    const int pct = static_cast<int>(fraction * 100.0 + 0.5);
+    const int pct = static_cast<int>(std::lround(fraction * 100.0));
     if (isatty(STDERR_FILENO)) {
         const int width = 30;
-        const int fill = static_cast<int>(fraction * width + 0.5);
+        const int fill = static_cast<int>(std::lround(fraction * width));
         std::fprintf(stderr, "\r%-28.28s [%s%s] %3d%%", label.c_str(), std::string(fill, '#').c_str(),
                      std::string(width - fill, '.').c_str(), pct);
         if (fraction >= 1.0) std::fprintf(stderr, "\n");

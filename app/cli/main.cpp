@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
         std::string what = e.what();
         std::fprintf(stderr, "atelier: error: %s (see atelier --help)\n", what.c_str());
         return cli::kUsage;
+    } catch (const std::exception& e) {  // a bug: say so in one line, never a raw terminate
+        std::fprintf(stderr, "atelier: internal error: %s (please report this)\n", e.what());
+        return cli::kFailed;
     }
     return ctx.exit_code;
 }

@@ -99,6 +99,7 @@ struct JobQueue::Impl {
     std::map<std::pair<int, std::uint64_t>, RecordPtr, Order> waiting;
     std::map<JobId, RecordPtr> active;  // queued + running, by id
     std::size_t running = 0;
+    std::size_t reserved = 0;  // slots held by submit() while it notifies
     JobId next_id = 1;
     std::uint64_t next_seq = 0;
     bool stopping = false;
@@ -212,19 +213,38 @@ Result<JobHandle> JobQueue::submit(JobSpec spec) {
         std::lock_guard lk(m_impl->mu);
         if (m_impl->stopping)
             return fail(Errc::cancelled, "the job queue is shutting down; '" + spec.name + "' was not started");
-        if (m_impl->waiting.size() >= m_impl->opts.max_queued)
+        if (m_impl->waiting.size() + m_impl->reserved >= m_impl->opts.max_queued)
             return fail(Errc::busy, "the job queue is full (" + std::to_string(m_impl->opts.max_queued) +
                                         " jobs waiting); wait for some to finish or raise jobs.max_queued");
+        ++m_impl->reserved;  // holds the slot while observers hear "queued"
         rec->id = m_impl->next_id++;
         rec->seq = m_impl->next_seq++;
         rec->snap.id = rec->id;
         rec->snap.name = spec.name;
         rec->snap.priority = spec.priority;
         rec->spec = std::move(spec);
-        m_impl->waiting.emplace(std::make_pair(rec->spec.priority, rec->seq), rec);
         m_impl->active.emplace(rec->id, rec);
     }
+    // Observers hear "queued" before any worker can see the job, so events
+    // for one job always arrive in order.
     m_impl->notify(rec, rec->snapshot());
+    bool stopped = false;
+    {
+        std::lock_guard lk(m_impl->mu);
+        --m_impl->reserved;
+        if (m_impl->stopping) {
+            m_impl->active.erase(rec->id);
+            stopped = true;
+        } else {
+            m_impl->waiting.emplace(std::make_pair(rec->spec.priority, rec->seq), rec);
+        }
+    }
+    if (stopped) {
+        m_impl->notify(rec, Impl::finish(rec, JobState::cancelled,
+                                         Error{Errc::cancelled,
+                                               "the job queue shut down before '" + rec->spec.name + "' could start"}));
+        return JobHandle(rec);
+    }
     m_impl->work_cv.notify_one();
     return JobHandle(rec);
 }

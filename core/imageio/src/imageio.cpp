@@ -170,11 +170,15 @@ Result<Opened> open_checked(const fs::path& path, const ImageLimits& limits) {
 
     // The reader named by the extension; if the extension is unknown, let
     // OIIO recognise the content.
+    // Atelier keeps straight (unassociated) alpha, as designers' files do;
+    // OIIO would premultiply on read otherwise.
+    OIIO::ImageSpec config;
+    config.attribute("oiio:UnassociatedAlpha", 1);
     OIIO::ImageSpec spec;
     auto input = OIIO::ImageInput::create(path.string(), /*do_open=*/false);
     OIIO::geterror();
     if (!input) {
-        input = OIIO::ImageInput::open(path.string());
+        input = OIIO::ImageInput::open(path.string(), &config);
         OIIO::geterror();
         if (!input && readable_extension(path))
             return fail(Errc::corrupt_data, quoted(path) + " is not a valid " + lower_ext(path).substr(1) +
@@ -185,7 +189,7 @@ Result<Opened> open_checked(const fs::path& path, const ImageLimits& limits) {
                                                ": the format is not supported (PNG, JPEG, TIFF, WebP, EXR, BMP, GIF, "
                                                "TGA and others are)");
         spec = input->spec();
-    } else if (!input->open(path.string(), spec)) {
+    } else if (!input->open(path.string(), spec, config)) {
         std::string why = first_line(input->geterror());
         OIIO::geterror();
         return fail(Errc::corrupt_data, quoted(path) + " is not a readable " + std::string(input->format_name()) +
@@ -352,6 +356,7 @@ Result<void> save(const Image& image, const fs::path& path, const SaveOptions& o
     }
     OIIO::ImageSpec spec(src->width(), src->height(), src->channels(), oiio_type(out_type));
     spec.alpha_channel = src->has_alpha() ? src->channels() - 1 : -1;
+    if (src->has_alpha()) spec.attribute("oiio:UnassociatedAlpha", 1);  // our pixels are straight alpha
     const auto& m = src->metadata();
     if (m.dpi_x && m.dpi_y) {
         spec.attribute("XResolution", static_cast<float>(*m.dpi_x));
@@ -370,9 +375,7 @@ Result<void> save(const Image& image, const fs::path& path, const SaveOptions& o
         spec.attribute("Compression", "webp:" + std::to_string(q));
     else if (ext == ".png" && options.compression >= 0)
         spec.attribute("png:compressionLevel", std::clamp(options.compression, 0, 9));
-    else if (ext == ".tif" || ext == ".tiff")
-        spec.attribute("Compression", "zip");
-    else if (ext == ".exr")
+    else if (ext == ".tif" || ext == ".tiff" || ext == ".exr")
         spec.attribute("Compression", "zip");
 
     auto cleanup = [&] { fs::remove(tmp, ec); };

@@ -62,6 +62,10 @@ private:
 using JobFn = std::function<Result<void>(JobContext&)>;
 
 struct JobSpec {
+    JobSpec() = default;
+    JobSpec(std::string name_, int priority_, JobFn fn_, std::function<void(const JobSnapshot&)> on_update_ = {})
+        : name(std::move(name_)), priority(priority_), fn(std::move(fn_)), on_update(std::move(on_update_)) {}
+
     std::string name;
     int priority = 0;  ///< higher runs first
     JobFn fn;
