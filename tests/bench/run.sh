@@ -16,3 +16,4 @@ run() {  # name, command...
 B=$BUILD_DIR/tests/bench
 run imageio "$B/bench_imageio" --atelier "$BUILD_DIR/app/cli/atelier" --reps 5
 # Each module adds its benchmark below.
+if [[ -x "$B/bench_market" ]]; then run market "$B/bench_market" --seconds 8 --connections 64; fi
