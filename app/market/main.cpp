@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
 // atelier-market: the marketplace backend. All logic is in atelier_market_server.
+#include <pthread.h>
+
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 
@@ -70,5 +73,14 @@ int main(int argc, char** argv) {
     // Tells scripts and tests which port was bound (useful with --listen :0).
     std::cout << "listening on port " << (*app)->port() << std::endl;
     (*app)->run(true);
+    // Drained and stopped (every other thread joined): block further SIGTERM/SIGINT
+    // so that a late second signal, arriving while the signal set is torn down
+    // and the default action is back, cannot turn a clean exit into a kill.
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, nullptr);
+    app->reset();
     return 0;
 }

@@ -39,7 +39,8 @@ std::string run_capture(const std::string& cmd) {
     FILE* p = ::popen(cmd.c_str(), "r");
     if (!p) return out;
     char buf[4096];
-    while (auto n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    while (auto n = std::fread(buf, 1, sizeof buf, p))
+        out.append(buf, n);
     ::pclose(p);
     return out;
 }
@@ -197,7 +198,8 @@ void bench_http_libraries(std::size_t body_size) {
     std::thread bt([&] { beast.run(false); });
     // cpp-httplib (Debian 0.11): thread pool, blocking I/O.
     httplib::Server hl;
-    hl.Get("/x", [&body](const httplib::Request&, httplib::Response& res) { res.set_content(body, "application/json"); });
+    hl.Get("/x",
+           [&body](const httplib::Request&, httplib::Response& res) { res.set_content(body, "application/json"); });
     int hport = hl.bind_to_any_port("127.0.0.1");
     std::thread ht([&] { hl.listen_after_bind(); });
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -207,13 +209,15 @@ void bench_http_libraries(std::size_t body_size) {
     // Idle keep-alive clients: 64 connections that sent nothing; how long does one real request take?
     auto idle_probe = [](int port) {
         std::vector<int> fds;
-        for (int i = 0; i < 64; ++i) fds.push_back(connect_raw(port));
+        for (int i = 0; i < 64; ++i)
+            fds.push_back(connect_raw(port));
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         auto t0 = std::chrono::steady_clock::now();
         HttpClient c(port);
         auto r = c.get("/x");
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        for (int fd : fds) ::close(fd);
+        for (int fd : fds)
+            ::close(fd);
         return r.status == 200 ? ms : -1.0;
     };
     double b_idle = idle_probe(beast.port());
@@ -243,15 +247,17 @@ void bench_upload(ServerProcess& server, const std::string& creator) {
         std::memcpy(&data[i], &x, 8);
     }
     std::vector<std::string> sums;
-    for (std::size_t off = 0; off < total; off += chunk) sums.push_back(sha256_hex(data.substr(off, chunk)));
+    for (std::size_t off = 0; off < total; off += chunk)
+        sums.push_back(sha256_hex(data.substr(off, chunk)));
     auto one = [&](HttpClient& c) {
-        auto cr = c.post("/v1/uploads",
-                         {{"size", total}, {"sha256", sha256_hex(data)}, {"listing", {{"title", "big"}, {"price", 100}}}},
-                         creator);
+        auto cr = c.post(
+            "/v1/uploads",
+            {{"size", total}, {"sha256", sha256_hex(data)}, {"listing", {{"title", "big"}, {"price", 100}}}}, creator);
         std::string id = cr.js()["id"];
         for (std::size_t off = 0, k = 0; off < total; off += chunk, ++k) {
-            auto r = c.request("PUT", "/v1/uploads/" + id + "/chunks?offset=" + std::to_string(off), data.substr(off, chunk),
-                               {{"Authorization", "Bearer " + creator}, {"X-Chunk-SHA256", sums[k]}});
+            auto r =
+                c.request("PUT", "/v1/uploads/" + id + "/chunks?offset=" + std::to_string(off), data.substr(off, chunk),
+                          {{"Authorization", "Bearer " + creator}, {"X-Chunk-SHA256", sums[k]}});
             if (r.status != 200) std::cerr << "upload failed: " << r.body << "\n";
         }
     };
@@ -266,7 +272,8 @@ void bench_upload(ServerProcess& server, const std::string& creator) {
             HttpClient own(server.port());
             one(own);
         });
-    for (auto& t : ts) t.join();
+    for (auto& t : ts)
+        t.join();
     double s4 = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     emit({{"bench", "market.upload"},
           {"chunk_mib", chunk >> 20},
@@ -279,7 +286,8 @@ void bench_upload(ServerProcess& server, const std::string& creator) {
 void bench_purchases(ServerProcess& server, const std::vector<std::string>& listings) {
     HttpClient c(server.port());
     std::vector<std::string> buyers;
-    for (int i = 0; i < 16; ++i) buyers.push_back(register_and_login(c, "pb" + std::to_string(i) + "@bench.test", "buyer"));
+    for (int i = 0; i < 16; ++i)
+        buyers.push_back(register_and_login(c, "pb" + std::to_string(i) + "@bench.test", "buyer"));
     std::atomic<int> done{0}, failed{0};
     auto t0 = std::chrono::steady_clock::now();
     std::vector<std::thread> ts;
@@ -294,7 +302,8 @@ void bench_purchases(ServerProcess& server, const std::vector<std::string>& list
                 (r.status == 201 ? done : failed)++;
             }
         });
-    for (auto& t : ts) t.join();
+    for (auto& t : ts)
+        t.join();
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     emit({{"bench", "market.purchases"},
           {"db", "sqlite WAL synchronous=FULL"},
@@ -302,8 +311,9 @@ void bench_purchases(ServerProcess& server, const std::vector<std::string>& list
           {"purchases", done.load()},
           {"failed", failed.load()},
           {"per_second", done / s},
-          {"note", "each purchase: idempotency record, payment, Ed25519 licence, 6 ledger postings, log leaf, "
-                   "change record — one transaction, fsynced"}});
+          {"note",
+           "each purchase: idempotency record, payment, Ed25519 licence, 6 ledger postings, log leaf, "
+           "change record — one transaction, fsynced"}});
 }
 
 }  // namespace
@@ -312,13 +322,20 @@ int main(int argc, char** argv) {
     std::vector<std::string> only;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
-        if (a == "--seconds" && i + 1 < argc) g_seconds = std::atoi(argv[++i]);
-        else if (a == "--connections" && i + 1 < argc) g_connections = std::atoi(argv[++i]);
-        else if (a == "--wrk" && i + 1 < argc) g_wrk = argv[++i];
-        else if (a == "--nginx" && i + 1 < argc) g_nginx = argv[++i];
-        else if (a == "--only" && i + 1 < argc) only.push_back(argv[++i]);
+        if (a == "--seconds" && i + 1 < argc)
+            g_seconds = std::atoi(argv[++i]);
+        else if (a == "--connections" && i + 1 < argc)
+            g_connections = std::atoi(argv[++i]);
+        else if (a == "--wrk" && i + 1 < argc)
+            g_wrk = argv[++i];
+        else if (a == "--nginx" && i + 1 < argc)
+            g_nginx = argv[++i];
+        else if (a == "--only" && i + 1 < argc)
+            only.push_back(argv[++i]);
     }
-    auto want = [&](const std::string& n) { return only.empty() || std::find(only.begin(), only.end(), n) != only.end(); };
+    auto want = [&](const std::string& n) {
+        return only.empty() || std::find(only.begin(), only.end(), n) != only.end();
+    };
     if (::access(g_wrk.c_str(), X_OK) != 0) {
         std::cerr << "bench_market: wrk not found at " << g_wrk << " (install the wrk package)\n";
         return 1;

@@ -39,6 +39,9 @@ Result<MarketOptions> MarketOptions::from_config(const Config& config) {
     ATELIER_TRY(geti("market.upload_per_minute_account", o.upload_per_minute_account));
     ATELIER_TRY(geti("market.platform_bp", o.platform_bp));
     ATELIER_TRY(geti("image.max_pixels", o.max_image_pixels));
+    auto fs = config.get_bool("market.fsync_chunks");
+    if (!fs) return std::move(fs).error();
+    o.fsync_chunks = *fs;
     auto al = config.get_bool("market.access_log");
     if (!al) return std::move(al).error();
     o.access_log = *al;

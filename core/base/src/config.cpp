@@ -69,6 +69,7 @@ const std::vector<ConfigKey>& Config::known_keys() {
         {"market.session_ttl_s", "604800", "atelier-market: session token lifetime"},
         {"market.chunk_bytes", "8388608", "atelier-market: largest upload chunk"},
         {"market.max_upload_bytes", "536870912", "atelier-market: largest upload"},
+        {"market.fsync_chunks", "false", "atelier-market: fdatasync every upload chunk (else once, at completion)"},
         {"market.preview_px", "512", "atelier-market: long side of browse previews"},
         {"market.auth_per_minute_ip", "30", "atelier-market: register/login attempts per minute per IP"},
         {"market.auth_per_minute_account", "10", "atelier-market: login attempts per minute per account"},
