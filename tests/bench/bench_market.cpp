@@ -280,7 +280,9 @@ void bench_upload(ServerProcess& server, const std::string& creator) {
           {"one_upload_mb_s", total / 1e6 / s1},
           {"four_parallel_mb_s", 4 * total / 1e6 / s4},
           {"server_peak_rss_mib", vm_hwm_kb(server.pid()) / 1024.0},
-          {"note", "each chunk is SHA-256 checked and written with pwrite before it is acknowledged; the file is fdatasynced once at completion (market.fsync_chunks=false)"}});
+          {"note",
+           "each chunk is SHA-256 checked and written with pwrite before it is acknowledged; the file is fdatasynced "
+           "once at completion (market.fsync_chunks=false)"}});
 }
 
 void bench_purchases(ServerProcess& server, const std::vector<std::string>& listings) {
