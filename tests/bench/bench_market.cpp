@@ -56,6 +56,7 @@ double to_ms(const std::string& v) {
 struct WrkResult {
     double rps = 0, p50 = 0, p99 = 0;
     long errors = 0;
+    long timeouts = 0;  ///< connections wrk gave up on (requests never answered)
 };
 
 WrkResult wrk(const std::string& url, const std::string& script = {}) {
@@ -73,6 +74,8 @@ WrkResult wrk(const std::string& url, const std::string& script = {}) {
         if (a == "99%") r.p99 = to_ms(b);
         if (a == "Requests/sec:") r.rps = std::atof(b.c_str());
         if (line.find("Non-2xx") != std::string::npos) r.errors += std::atol(line.substr(line.find(':') + 1).c_str());
+        if (auto t = line.find("timeout "); line.find("Socket errors") != std::string::npos && t != std::string::npos)
+            r.timeouts = std::atol(line.c_str() + t + 8);
     }
     if (r.rps == 0) std::cerr << "wrk failed: " << out << "\n";
     return r;
@@ -198,6 +201,8 @@ void bench_http_libraries(std::size_t body_size) {
     std::thread bt([&] { beast.run(false); });
     // cpp-httplib (Debian 0.11): thread pool, blocking I/O.
     httplib::Server hl;
+    hl.set_tcp_nodelay(true);             // otherwise Nagle + delayed ACK cap it at a few hundred req/s
+    hl.set_keep_alive_max_count(100000);  // default 5 requests per connection
     hl.Get("/x",
            [&body](const httplib::Request&, httplib::Response& res) { res.set_content(body, "application/json"); });
     int hport = hl.bind_to_any_port("127.0.0.1");
@@ -228,6 +233,9 @@ void bench_http_libraries(std::size_t body_size) {
           {"beast_p99_ms", b.p99},
           {"httplib_rps", h.rps},
           {"httplib_p99_ms", h.p99},
+          {"beast_wrk_timeouts", b.timeouts},
+          {"httplib_wrk_timeouts", h.timeouts},
+          {"connections", g_connections},
           {"beast_ms_with_64_idle_clients", b_idle},
           {"httplib_ms_with_64_idle_clients", h_idle}});
     beast.stop();

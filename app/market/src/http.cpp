@@ -132,15 +132,22 @@ std::vector<std::string> split_path(std::string_view p) {
     return out;
 }
 
+// Request ids only need to be unique, not secret: a per-thread xorshift seeded
+// from libsodium once (no system call per request).
 std::string random_id() {
-    unsigned char b[8];
-    randombytes_buf(b, sizeof b);
+    thread_local std::uint64_t state = [] {
+        std::uint64_t seed = 0;
+        while (seed == 0)
+            randombytes_buf(&seed, sizeof seed);
+        return seed;
+    }();
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
     static const char* d = "0123456789abcdef";
     std::string s(16, '0');
-    for (int i = 0; i < 8; ++i) {
-        s[2 * i] = d[b[i] >> 4];
-        s[2 * i + 1] = d[b[i] & 15];
-    }
+    for (int i = 0; i < 16; ++i)
+        s[static_cast<std::size_t>(i)] = d[(state >> (4 * i)) & 15];
     return s;
 }
 
