@@ -27,7 +27,9 @@ using json = nlohmann::json;
 
 std::int64_t now_s();
 
-/// Fixed-window counter per key (IP or account). Thread-safe.
+/// Token bucket per key (IP or account): `per_minute` requests in a burst,
+/// refilled continuously at per_minute/60 per second, so there is no window
+/// boundary to game. Thread-safe.
 class RateLimiter {
 public:
     explicit RateLimiter(int per_minute) : m_limit(per_minute) {}
@@ -36,10 +38,13 @@ public:
     bool allow(const std::string& key, int& retry_after);
 
 private:
+    struct Bucket {
+        double tokens;
+        std::chrono::steady_clock::time_point at;
+    };
     int m_limit;
     std::mutex m_mu;
-    std::int64_t m_window = 0;
-    std::map<std::string, int> m_counts;
+    std::map<std::string, Bucket> m_buckets;
 };
 
 /// What a payment provider reports for one charge.

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Helpers shared by the route families (see context.h).
+#include <cmath>
+
 #include "atelier/base/hash.h"
 #include "context.h"
 
@@ -11,19 +13,25 @@ std::int64_t now_s() {
 }
 
 bool RateLimiter::allow(const std::string& key, int& retry_after) {
-    std::int64_t now = now_s();
-    std::int64_t window = now / 60;
+    const auto now = std::chrono::steady_clock::now();
+    const double rate = m_limit / 60.0;  // tokens per second
     std::lock_guard lock(m_mu);
-    if (window != m_window) {
-        m_window = window;
-        m_counts.clear();
+    if (m_buckets.size() > 100000) {
+        // Forget buckets that are full again (idle for a minute or more).
+        for (auto it = m_buckets.begin(); it != m_buckets.end();)
+            it = now - it->second.at > std::chrono::seconds(60) ? m_buckets.erase(it) : std::next(it);
     }
-    int& c = m_counts[key];
-    if (c >= m_limit) {
-        retry_after = static_cast<int>(60 - now % 60);
+    auto [it, fresh] = m_buckets.try_emplace(key, Bucket{static_cast<double>(m_limit), now});
+    auto& b = it->second;
+    if (!fresh) {
+        b.tokens = std::min<double>(m_limit, b.tokens + std::chrono::duration<double>(now - b.at).count() * rate);
+        b.at = now;
+    }
+    if (b.tokens < 1.0) {
+        retry_after = rate > 0 ? std::max(1, static_cast<int>(std::ceil((1.0 - b.tokens) / rate))) : 60;
         return false;
     }
-    ++c;
+    b.tokens -= 1.0;
     return true;
 }
 
