@@ -17,3 +17,20 @@ B=$BUILD_DIR/tests/bench
 run imageio "$B/bench_imageio" --atelier "$BUILD_DIR/app/cli/atelier" --reps 5
 # Each module adds its benchmark below.
 if [[ -x "$B/bench_market" ]]; then run market "$B/bench_market" --seconds 8 --connections 64; fi
+# Catalog: a synthetic library of CATALOG_ASSETS (default 1,000,000) assets is
+# generated once into $BUILD_DIR/bench-catalog-library (a few minutes).
+CATALOG_LIB=$BUILD_DIR/bench-catalog-library-${CATALOG_ASSETS:-1000000}
+if [[ ! -f $CATALOG_LIB/library.db ]] && { ((${#want[@]} == 0)) || [[ " ${want[*]} " =~ " catalog " ]]; }; then
+  python3 "$ROOT/tests/bench/catalog_generate.py" --atelier "$BUILD_DIR/app/cli/atelier" \
+    --library "$CATALOG_LIB" --assets "${CATALOG_ASSETS:-1000000}" >&2
+fi
+run catalog "$B/bench_catalog" --library "$CATALOG_LIB" --work "$BUILD_DIR/bench-catalog-work"
+# Desktop app (needs a display: runs under xvfb-run). ASSETS=100000 by default.
+run studio env XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" xvfb-run -a -s "-screen 0 1440x900x24" \
+  "$B/bench_studio" --studio "$BUILD_DIR/app/studio/atelier-studio" --cli "$BUILD_DIR/app/cli/atelier" \
+  --assets "${ASSETS:-100000}" --reps 5 --cache "$BUILD_DIR/bench-cache/studio"
+run upscale "$B/bench_upscale" --reps 3
+run upscale_peak "$B/bench_upscale" --peak
+run tagging "$B/bench_tagging" --images 20 --hashes 1000000 --queries 10000
+
+run provenance "$B/bench_provenance" --reps 15

@@ -7,6 +7,9 @@
 #include "atelier/image/resize.h"
 #include "atelier/imageio/imageio.h"
 #include "cli.h"
+#if ATELIER_HAVE_PROVENANCE
+#include "atelier/provenance/export.h"
+#endif
 
 namespace atelier::cli {
 
@@ -35,6 +38,7 @@ struct ConvertArgs {
     int quality = 92;
     int bits = 0;
     bool wrap = false;
+    bool sign = false;
 };
 
 int run_convert(Context& ctx, const ConvertArgs& a) {
@@ -64,6 +68,17 @@ int run_convert(Context& ctx, const ConvertArgs& a) {
     else if (a.bits != 0)
         return report(ctx, fail(Errc::invalid_argument, "--bits must be 8, 16 or 32"), kUsage);
     if (auto r = imageio::save(result, a.out, opts); !r) return report(ctx, r.error());
+#if ATELIER_HAVE_PROVENANCE
+    if (a.sign) {  // Content Credentials on the exported file; the input is its parent
+        provenance::ExportSigning how;
+        how.parents.push_back(a.in);
+        how.actions.push_back({"c2pa.converted", "", nlohmann::json::object(), {}, ""});
+        if (!a.resize.empty())
+            how.actions.push_back(
+                {"c2pa.resized", "", {{"width", result.width()}, {"height", result.height()}}, {}, ""});
+        if (auto s = provenance::sign_export(a.out, how); !s) return report(ctx, s.error());
+    }
+#endif
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (ctx.json)
         print_json({{"input", a.in},
@@ -78,6 +93,12 @@ int run_convert(Context& ctx, const ConvertArgs& a) {
     return kOk;
 }
 
+void add_sign_flag([[maybe_unused]] CLI::App* cmd, [[maybe_unused]] ConvertArgs& a) {
+#if ATELIER_HAVE_PROVENANCE
+    cmd->add_flag("--sign", a.sign, "embed signed Content Credentials (PNG/JPEG), the input as parent");
+#endif
+}
+
 }  // namespace
 
 ATELIER_CLI_COMMAND("convert", 20, [](CLI::App& app, Context& ctx) {
@@ -90,6 +111,7 @@ ATELIER_CLI_COMMAND("convert", 20, [](CLI::App& app, Context& ctx) {
     cmd->add_flag("--seamless", args->wrap, "resize as a seamless tile (wraps at the edges)");
     cmd->add_option("--quality", args->quality, "JPEG/WebP quality 1-100 (default 92)")->check(CLI::Range(1, 100));
     cmd->add_option("--bits", args->bits, "bits per sample to store: 8, 16 or 32 (float)");
+    add_sign_flag(cmd, *args);
     cmd->callback([&ctx, args] { ctx.exit_code = run_convert(ctx, *args); });
 });
 

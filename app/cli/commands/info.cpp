@@ -8,6 +8,9 @@
 #include "atelier/base/version.h"
 #include "atelier/ml/registry.h"
 #include "cli.h"
+#ifdef ATELIER_HAVE_ML
+#include "atelier/ml/runtime.h"
+#endif
 
 namespace atelier::cli {
 
@@ -53,12 +56,28 @@ int run_info(Context& ctx) {
              {"compute_capability", std::to_string(g.compute_major) + "." + std::to_string(g.compute_minor)}});
     j["gpus"] = gpus;
     if (gpu.devices.empty()) j["gpu_reason"] = gpu.reason;
+#ifdef ATELIER_HAVE_ML
+    // The inference runtime's own policy decides (LibTorch's view of CUDA, cores, memory).
+    const auto dev = ml::Runtime::probe(ctx.config.get_string("ml.device"));
+    j["device"] = dev.name;
+    j["device_reason"] = dev.reason;
+    j["inference"] = {{"device", dev.name},
+                      {"reason", dev.reason},
+                      {"threads", dev.threads},
+                      {"memory_budget_bytes", dev.memory_budget},
+                      {"bf16", dev.bf16},
+                      {"fp16", dev.fp16},
+                      {"precision", ctx.config.get_string("ml.precision")},
+                      {"libtorch", dev.torch_version},
+                      {"libtorch_cuda", dev.cuda_in_build}};
+#else
     const bool use_gpu = !gpu.devices.empty() && build::with_cuda && ctx.config.get_string("ml.device") != "cpu";
     j["device"] = use_gpu ? "cuda:0" : "cpu";
     j["device_reason"] = use_gpu               ? "an NVIDIA GPU was found and this build has CUDA"
                          : gpu.devices.empty() ? "no GPU: " + gpu.reason
                          : !build::with_cuda   ? "a GPU was found but this build has no CUDA"
                                                : "ml.device is set to cpu";
+#endif
     j["paths"] = {{"data", paths::data_dir().string()},
                   {"config", paths::config_dir().string()},
                   {"cache", paths::cache_dir().string()}};
@@ -69,6 +88,14 @@ int run_info(Context& ctx) {
     nlohmann::json models = nlohmann::json::array();
     for (const auto& m : reg.models())
         models.push_back({{"id", m.id},
+                          {"scales", m.extra.contains("scales") && m.extra["scales"].is_object()
+                                         ? [&] {
+                                               std::vector<std::string> v;
+                                               for (auto it = m.extra["scales"].begin(); it != m.extra["scales"].end(); ++it)
+                                                   v.push_back("x" + it.key());
+                                               return nlohmann::json(v);
+                                           }()
+                                         : nlohmann::json::array()},
                           {"version", m.version},
                           {"task", m.task},
                           {"format", m.format},
@@ -101,6 +128,11 @@ int run_info(Context& ctx) {
                     g.compute_major, g.compute_minor);
     std::printf("Inference device: %s (%s)\n", j["device"].get<std::string>().c_str(),
                 j["device_reason"].get<std::string>().c_str());
+#ifdef ATELIER_HAVE_ML
+    std::printf("Inference: LibTorch %s, %d threads, memory budget %.1f GiB, precisions fp32%s%s (configured: %s)\n",
+                dev.torch_version.c_str(), dev.threads, gib(dev.memory_budget), dev.bf16 ? " bf16" : "",
+                dev.fp16 ? " fp16" : "", ctx.config.get_string("ml.precision").c_str());
+#endif
     std::printf("Data: %s\n", paths::data_dir().c_str());
     std::printf("Models (%zu):\n", reg.models().size());
     for (const auto& m : reg.models())

@@ -76,6 +76,8 @@ const std::vector<ConfigKey>& Config::known_keys() {
         {"market.upload_per_minute_ip", "600", "atelier-market: upload requests per minute per IP"},
         {"market.upload_per_minute_account", "600", "atelier-market: upload requests per minute per account"},
         {"market.platform_bp", "2000", "atelier-market: platform share in basis points"},
+        {"provenance.keys_dir", "", "signing keys and local CA; empty = $XDG_DATA_HOME/atelier/keys"},
+        {"provenance.trust_anchors", "", "PEM files (colon-separated) that `atelier verify` trusts without --trust"},
     };
     return keys;
 }

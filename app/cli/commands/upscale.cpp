@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+// atelier upscale IN OUT --model ID[@VER] [--scale N] [--tile N] [--overlap N]
+//                 [--seamless] [--precision fp32|bf16|fp16|auto] [--device auto|cpu|cuda]
+// atelier upscale --compare A,B IN OUTDIR [--reference REF]
+// IN may be a folder: every readable image in it is upscaled into the folder OUT.
+
+#include <cstdio>
+#include <filesystem>
+
+#include "atelier/image/resize.h"
+#include "atelier/imageio/imageio.h"
+#include "atelier/ml/runtime.h"
+#include "atelier/ops/upscale.h"
+#include "cli.h"
+
+namespace atelier::cli {
+
+std::vector<std::filesystem::path> model_search_dirs(const Context& ctx);  // info.cpp
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct UpscaleArgs {
+    std::string in, out, model, compare, reference, precision, device;
+    int scale = 0, tile = 0, overlap = -1;
+    bool seamless = false;
+};
+
+struct Session {
+    std::shared_ptr<ml::Runtime> runtime;
+    ml::ModelRegistry registry;
+    imageio::ImageLimits limits;
+    ops::UpscaleOptions options;
+};
+
+Result<Session> open_session(Context& ctx, const UpscaleArgs& a) {
+    Session s;
+    ml::RuntimeOptions ro;
+    ro.device = a.device.empty() ? ctx.config.get_string("ml.device") : a.device;
+    auto prec = ml::parse_precision(a.precision.empty() ? ctx.config.get_string("ml.precision") : a.precision);
+    if (!prec) return prec.error();
+    ro.precision = *prec;
+    auto threads = ctx.config.get_int("ml.threads");
+    if (!threads) return threads.error();
+    ro.threads = static_cast<int>(*threads);
+    auto budget = ctx.config.get_int("ml.memory_budget_mb");
+    if (!budget) return budget.error();
+    ro.memory_budget = static_cast<std::uint64_t>(std::max<std::int64_t>(0, *budget)) << 20;
+    auto rt = ml::Runtime::create(ro);
+    if (!rt) return rt.error();
+    s.runtime = *rt;
+    s.registry = ml::ModelRegistry::scan(model_search_dirs(ctx));
+    auto limits = imageio::ImageLimits::from_config(ctx.config);
+    if (!limits) return limits.error();
+    s.limits = *limits;
+    s.options.tile = a.tile;
+    s.options.overlap = a.overlap;
+    s.options.seamless = a.seamless;
+    s.options.memory_budget = s.runtime->device().memory_budget;
+    s.options.cancel = ctx.cancel.token();
+    return s;
+}
+
+Result<std::shared_ptr<ml::Model>> load_model(Session& s, const std::string& ref, int scale,
+                                              const CancelToken& cancel) {
+    auto mf = s.registry.resolve(ref, cancel);
+    if (!mf) return mf.error();
+    if ((*mf)->task != "upscale")
+        return fail(Errc::invalid_argument,
+                    "model " + (*mf)->ref() + " is a " + (*mf)->task + " model, not an upscaler");
+    return s.runtime->load(**mf, {scale});
+}
+
+Result<ops::UpscaleResult> upscale_file(Context& ctx, Session& s, ml::Model& model, const fs::path& in,
+                                        const std::string& label) {
+    auto img = imageio::load(in, s.limits);
+    if (!img) return img.error();
+    const auto sc = static_cast<std::uint64_t>(model.info().scale);
+    if (img->pixel_count() * sc * sc > s.limits.max_pixels)
+        return fail(Errc::limit_exceeded, "'" + in.string() + "' upscaled x" + std::to_string(sc) + " would have " +
+                                              std::to_string(img->pixel_count() * sc * sc) +
+                                              " pixels, over the limit of " + std::to_string(s.limits.max_pixels) +
+                                              "; raise it with --set image.max_pixels=N or use a smaller scale");
+    ops::UpscaleOptions o = s.options;
+    o.precision = s.runtime->effective_precision();
+    o.progress = [&ctx, &label](double f) { progress(ctx, label, f); };
+    return ops::upscale(model, *img, o);
+}
+
+nlohmann::json stats_json(const ops::UpscaleStats& st) {
+    nlohmann::json j{{"tiles", st.tiles},
+                     {"tile", st.tile},
+                     {"overlap", st.overlap},
+                     {"precision", ml::precision_name(st.precision)},
+                     {"retried_fp32", st.retried_fp32},
+                     {"milliseconds", st.milliseconds}};
+    if (st.seam_error >= -0.5) j["seam_error"] = st.seam_error;
+    return j;
+}
+
+int run_single_or_batch(Context& ctx, const UpscaleArgs& a) {
+    if (a.model.empty())
+        return report(ctx, fail(Errc::invalid_argument, "--model is required (for example --model esrgan-slim)"),
+                      kUsage);
+    auto session = open_session(ctx, a);
+    if (!session) return report(ctx, session.error());
+    auto model = load_model(*session, a.model, a.scale, ctx.cancel.token());
+    if (!model) return report(ctx, model.error());
+    std::error_code ec;
+    std::vector<std::pair<fs::path, fs::path>> jobs;
+    const bool batch = fs::is_directory(a.in, ec);
+    if (batch) {
+        if (fs::create_directories(a.out, ec); ec)
+            return report(ctx, fail(Errc::io_error, "cannot create the output folder '" + a.out + "'"));
+        std::vector<fs::path> files;
+        for (const auto& e : fs::directory_iterator(a.in, ec))
+            if (e.is_regular_file() && imageio::readable_extension(e.path())) files.push_back(e.path());
+        std::sort(files.begin(), files.end());
+        for (const auto& f : files)
+            jobs.emplace_back(f, fs::path(a.out) / f.filename());
+        if (jobs.empty()) return report(ctx, fail(Errc::not_found, "no images found in the folder '" + a.in + "'"));
+    } else {
+        jobs.emplace_back(a.in, a.out);
+    }
+    nlohmann::json results = nlohmann::json::array();
+    int failures = 0;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        if (ctx.cancel.cancelled())
+            return report(ctx, fail(Errc::cancelled, "upscale cancelled; finished files are kept"));
+        const auto& [in, out] = jobs[i];
+        const std::string label =
+            batch ? "[" + std::to_string(i + 1) + "/" + std::to_string(jobs.size()) + "] " + in.filename().string()
+                  : "upscale";
+        auto r = upscale_file(ctx, *session, **model, in, label);
+        if (r) {
+            if (auto w = imageio::save(r->image, out); !w) r = w.error();
+        }
+        if (!r) {
+            if (r.error().code == Errc::cancelled)
+                return report(
+                    ctx, fail(Errc::cancelled, "upscale cancelled; nothing was written for '" + in.string() + "'"));
+            if (!batch) return report(ctx, r.error());
+            ++failures;
+            if (!ctx.json) std::fprintf(stderr, "atelier: %s: %s\n", in.c_str(), r.error().message.c_str());
+            results.push_back({{"input", in.string()},
+                               {"error", {{"code", errc_name(r.error().code)}, {"message", r.error().message}}}});
+            continue;
+        }
+        nlohmann::json j{{"input", in.string()},
+                         {"output", out.string()},
+                         {"model", (*model)->info().id},
+                         {"scale", (*model)->info().scale},
+                         {"width", r->image.width()},
+                         {"height", r->image.height()},
+                         {"device", session->runtime->device().name}};
+        j.update(stats_json(r->stats));
+        results.push_back(j);
+        if (!ctx.json && !ctx.quiet) {
+            std::printf("%s -> %s (%dx%d, x%d %s on %s, %d tile%s, %s%s, %.0f ms)\n", in.c_str(), out.c_str(),
+                        r->image.width(), r->image.height(), (*model)->info().scale, (*model)->info().id.c_str(),
+                        session->runtime->device().name.c_str(), r->stats.tiles, r->stats.tiles == 1 ? "" : "s",
+                        std::string(ml::precision_name(r->stats.precision)).c_str(),
+                        r->stats.retried_fp32 ? ", retried in fp32" : "", r->stats.milliseconds);
+            if (a.seamless)
+                std::printf(
+                    "  seam error %.2g (mean difference at the seam against a window centred on it; seam jump %.4f vs "
+                    "interior %.4f)\n",
+                    r->stats.seam_error, r->stats.seam_step, r->stats.interior_step);
+        }
+    }
+    if (ctx.json) print_json(batch ? nlohmann::json{{"results", results}, {"failed", failures}} : results[0]);
+    return failures ? kFailed : kOk;
+}
+
+Image side_by_side(const Image& a, const Image& b) {
+    const int gap = 8;
+    Image out = Image::create(a.width() + gap + b.width(), std::max(a.height(), b.height()), a.channels(), a.type(),
+                              a.has_alpha())
+                    .value();
+    for (int y = 0; y < out.height(); ++y)
+        for (int x = 0; x < out.width(); ++x)
+            for (int c = 0; c < out.channels(); ++c) {
+                float v = (c == out.channels() - 1 && out.has_alpha()) ? 1.0F : 0.5F;
+                if (x < a.width() && y < a.height())
+                    v = a.sample(x, y, c);
+                else if (x >= a.width() + gap && y < b.height())
+                    v = b.sample(x - a.width() - gap, y, c);
+                out.set_sample(x, y, c, v);
+            }
+    return out;
+}
+
+int run_compare(Context& ctx, const UpscaleArgs& a) {
+    const auto comma = a.compare.find(',');
+    if (comma == std::string::npos || comma == 0 || comma + 1 == a.compare.size())
+        return report(ctx, fail(Errc::invalid_argument, "--compare takes two models: --compare A,B"), kUsage);
+    const std::string refs[2] = {a.compare.substr(0, comma), a.compare.substr(comma + 1)};
+    auto session = open_session(ctx, a);
+    if (!session) return report(ctx, session.error());
+    auto img = imageio::load(a.in, session->limits);
+    if (!img) return report(ctx, img.error());
+    std::optional<Image> reference;
+    if (!a.reference.empty()) {
+        auto r = imageio::load(a.reference, session->limits);
+        if (!r) return report(ctx, r.error());
+        reference = std::move(r).value();
+    }
+    std::error_code ec;
+    fs::create_directories(a.out, ec);
+    if (ec) return report(ctx, fail(Errc::io_error, "cannot create the output folder '" + a.out + "'"));
+    const std::string stem = fs::path(a.in).stem().string();
+    Image results[2];
+    nlohmann::json j{{"input", a.in}, {"models", nlohmann::json::array()}};
+    for (int k = 0; k < 2; ++k) {
+        auto model = load_model(*session, refs[k], a.scale, ctx.cancel.token());
+        if (!model) return report(ctx, model.error());
+        auto r = upscale_file(ctx, *session, **model, a.in, refs[k]);
+        if (!r) return report(ctx, r.error());
+        const auto path = fs::path(a.out) / (stem + "." + refs[k] + ".png");
+        if (auto w = imageio::save(r->image, path); !w) return report(ctx, w.error());
+        nlohmann::json mj{{"model", (*model)->info().id}, {"output", path.string()}};
+        mj.update(stats_json(r->stats));
+        j["models"].push_back(mj);
+        results[k] = std::move(r->image);
+    }
+    if (results[0].width() != results[1].width() || results[0].height() != results[1].height())
+        return report(ctx, fail(Errc::invalid_argument,
+                                "the two models give different sizes (" + std::to_string(results[0].width()) + " vs " +
+                                    std::to_string(results[1].width()) + " wide); use --scale"));
+    const auto sbs = fs::path(a.out) / (stem + ".side-by-side.png");
+    if (auto w = imageio::save(side_by_side(results[0], results[1]), sbs); !w) return report(ctx, w.error());
+    j["side_by_side"] = sbs.string();
+    auto bicubic = resize(*img, results[0].width(), results[0].height(), {ResizeFilter::bicubic, a.seamless});
+    if (!bicubic) return report(ctx, bicubic.error());
+    const Image& truth = reference ? *reference : *bicubic;
+    if (truth.width() != results[0].width() || truth.height() != results[0].height() ||
+        truth.channels() != results[0].channels())
+        return report(ctx, fail(Errc::invalid_argument, "the reference must be " + std::to_string(results[0].width()) +
+                                                            "x" + std::to_string(results[0].height()) + " with " +
+                                                            std::to_string(results[0].channels()) +
+                                                            " channels, like the upscaled images"));
+    nlohmann::json metrics = nlohmann::json::array();
+    auto add = [&](const std::string& name, const Image& im) {
+        metrics.push_back({{"name", name},
+                           {"psnr_db", ops::psnr(im, truth).value_or(0)},
+                           {"ssim", ops::ssim(im, truth).value_or(0)}});
+    };
+    add(refs[0], results[0]);
+    add(refs[1], results[1]);
+    if (reference) add("bicubic", *bicubic);
+    j["metrics_against"] = reference ? "reference " + a.reference : std::string("bicubic baseline");
+    j["metrics"] = metrics;
+    if (ctx.json) {
+        print_json(j);
+        return kOk;
+    }
+    std::printf("%s: %s and %s -> %s\n", a.in.c_str(), refs[0].c_str(), refs[1].c_str(), sbs.c_str());
+    std::printf("against the %s:\n", j["metrics_against"].get<std::string>().c_str());
+    for (const auto& m : metrics)
+        std::printf("  %-24s PSNR %6.2f dB  SSIM %.4f\n", m["name"].get<std::string>().c_str(),
+                    m["psnr_db"].get<double>(), m["ssim"].get<double>());
+    return kOk;
+}
+
+}  // namespace
+
+ATELIER_CLI_COMMAND("upscale", 40, [](CLI::App& app, Context& ctx) {
+    auto a = std::make_shared<UpscaleArgs>();
+    auto* cmd = app.add_subcommand("upscale", "upscale images with an AI model (a file, or every image in a folder)");
+    cmd->add_option("input", a->in, "image or folder to read")->required();
+    cmd->add_option("output", a->out, "image or folder to write (with --compare: the output folder)")->required();
+    cmd->add_option("--model", a->model, "model id or id@version (see atelier info)");
+    cmd->add_option("--scale", a->scale, "2, 3, 4 or 8 where the model has that variant (default 4)");
+    cmd->add_option("--tile", a->tile, "tile side in input pixels (default: from the memory budget)");
+    cmd->add_option("--overlap", a->overlap, "overlap around tiles in input pixels (default 24)");
+    cmd->add_flag("--seamless", a->seamless, "treat the image as a seamless tile (wrap around the edges)");
+    cmd->add_option("--precision", a->precision, "fp32, bf16, fp16 or auto (default: ml.precision)");
+    cmd->add_option("--device", a->device, "auto, cpu or cuda (default: ml.device)");
+    cmd->add_option("--compare", a->compare, "run two models A,B on one image and write both plus a side-by-side");
+    cmd->add_option("--reference", a->reference, "with --compare: ground-truth image for PSNR/SSIM (else bicubic)");
+    cmd->callback(
+        [&ctx, a] { ctx.exit_code = a->compare.empty() ? run_single_or_batch(ctx, *a) : run_compare(ctx, *a); });
+});
+
+}  // namespace atelier::cli

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: MIT
+#include "mem_index_p.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "library_p.h"
+#include "sql_p.h"
+
+namespace atelier::catalog {
+
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+bool compare(std::int64_t v, CompareOp op, std::int64_t x) {
+    switch (op) {
+        case CompareOp::eq:
+            return v == x;
+        case CompareOp::lt:
+            return v < x;
+        case CompareOp::le:
+            return v <= x;
+        case CompareOp::gt:
+            return v > x;
+        case CompareOp::ge:
+            return v >= x;
+    }
+    return false;
+}
+
+int column_of(const std::string& key) {
+    if (key == "source") return MemIndex::source;
+    if (key == "licence") return MemIndex::licence;
+    if (key == "model") return MemIndex::model;
+    if (key == "color") return MemIndex::color;
+    if (key == "style") return MemIndex::style;
+    if (key == "format") return MemIndex::format;
+    return -1;
+}
+
+/// Rows matching every filter of `q`, in row order.
+Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemIndex& ix, const ParsedQuery& q) {
+    const std::size_t n = ix.size();
+    // Id-set filters (tags, keywords, collections, full text): count hits per row.
+    std::vector<std::uint8_t> hits;
+    std::vector<std::uint8_t> seen;
+    int positive_sets = 0;
+    auto row_of = [&](std::int64_t id) -> std::int64_t {
+        // Ids are dense in practice: try the direct slot before searching.
+        if (id >= 1 && static_cast<std::size_t>(id) <= n && ix.id[static_cast<std::size_t>(id - 1)] == id)
+            return id - 1;
+        auto it = std::lower_bound(ix.id.begin(), ix.id.end(), id);
+        if (it == ix.id.end() || *it != id) return -1;  // newer than the index
+        return it - ix.id.begin();
+    };
+    // One filter may read several streams (a tag by name and by value): `seen`
+    // keeps a row from counting twice for the same filter.
+    auto apply_set = [&](std::initializer_list<std::string_view> sqls, const std::string& value,
+                         bool negated) -> Result<void> {
+        if (hits.empty()) hits.assign(n, 0);
+        if (sqls.size() > 1) seen.assign(n, 0);
+        if (!negated) ++positive_sets;
+        for (auto sql_text : sqls) {
+            auto st = db.cached(sql_text);
+            if (!st) return std::move(st).error();
+            sql::StatementLease s(*st);
+            s->bind(1, value);
+            while (true) {
+                auto row = s->step();
+                if (!row) return std::move(row).error();
+                if (!*row) break;
+                const auto r = row_of(s->int64(0));
+                if (r < 0) continue;
+                const auto i = static_cast<std::size_t>(r);
+                if (sqls.size() > 1) {
+                    if (seen[i]) continue;
+                    seen[i] = 1;
+                }
+                auto& h = hits[i];
+                if (negated)
+                    h = 255;
+                else if (h != 255)
+                    ++h;
+            }
+        }
+        return ok();
+    };
+    if (!q.text.empty()) ATELIER_TRY(apply_set({sql::kIdsFts}, fts_match(q.text, " "), false));
+    if (!q.excluded_text.empty()) ATELIER_TRY(apply_set({sql::kIdsFts}, fts_match(q.excluded_text, " OR "), true));
+    struct ColPred {
+        int col;
+        int code;  // -1: the value is not in the library
+        bool negated;
+    };
+    std::vector<ColPred> col_preds;
+    std::vector<const QueryFilter*> num_preds;
+    for (const auto& f : q.filters) {
+        if (f.key == "tag")
+            ATELIER_TRY(apply_set({sql::kIdsTagName, sql::kIdsTagValue}, f.value, f.negated));
+        else if (f.key == "keyword")
+            ATELIER_TRY(apply_set({sql::kIdsKeyword}, f.value, f.negated));
+        else if (f.key == "collection")
+            ATELIER_TRY(apply_set({sql::kIdsCollection}, f.value, f.negated));
+        else if (int c = column_of(f.key); c >= 0)
+            col_preds.push_back({c, ix.dicts[c].find(f.value), f.negated});
+        else
+            num_preds.push_back(&f);
+    }
+    for (const auto& p : col_preds)
+        if (p.code < 0 && !p.negated) return std::vector<std::uint32_t>{};
+    std::vector<std::uint32_t> rows;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!hits.empty() && (hits[i] == 255 || hits[i] != positive_sets)) continue;
+        bool keep = true;
+        for (const auto& p : col_preds) {
+            const bool eq = p.code >= 0 && ix.cols[p.col][i] == p.code;
+            if (eq == p.negated) {
+                keep = false;
+                break;
+            }
+        }
+        if (!keep) continue;
+        for (const QueryFilter* f : num_preds) {
+            bool m = false;
+            if (f->key == "seamless")
+                m = ix.seamless[i] == f->number;
+            else if (f->key == "width")
+                m = compare(ix.width[i], f->op, f->number);
+            else if (f->key == "height")
+                m = compare(ix.height[i], f->op, f->number);
+            else if (f->key == "rating")
+                m = compare(ix.rating[i], f->op, f->number);
+            else if (f->key == "after")
+                m = ix.created[i] >= f->number;
+            else if (f->key == "before")
+                m = ix.created[i] < f->number;
+            if (m == f->negated) {
+                keep = false;
+                break;
+            }
+        }
+        if (keep) rows.push_back(static_cast<std::uint32_t>(i));
+    }
+    return rows;
+}
+
+}  // namespace
+
+std::uint16_t MemIndex::Dict::code_of(std::string_view v) {
+    std::string key = lower(v);
+    auto it = codes.find(key);
+    if (it != codes.end()) return it->second;
+    const auto code = static_cast<std::uint16_t>(values.size());
+    values.emplace_back(v);
+    codes.emplace(std::move(key), code);
+    return code;
+}
+
+int MemIndex::Dict::find(std::string_view v) const {
+    auto it = codes.find(lower(v));
+    return it == codes.end() ? -1 : it->second;
+}
+
+Result<MemIndex> MemIndex::load(sql::Database& db) {
+    MemIndex ix;
+    auto s = db.prepare(sql::kMemIndexLoad);
+    if (!s) return std::move(s).error();
+    while (true) {
+        auto row = s->step();
+        if (!row) return std::move(row).error();
+        if (!*row) break;
+        ix.id.push_back(s->int64(0));
+        for (int c = 0; c < kCols; ++c) {
+            if (ix.dicts[c].values.size() >= 65535)
+                return fail(Errc::limit_exceeded, "too many distinct values to index in memory");
+            ix.cols[c].push_back(ix.dicts[c].code_of(s->text_view(1 + c)));
+        }
+        ix.seamless.push_back(s->is_null(7) ? std::int8_t{-1} : static_cast<std::int8_t>(s->int64(7) != 0));
+        ix.width.push_back(static_cast<std::int32_t>(s->int64(8)));
+        ix.height.push_back(static_cast<std::int32_t>(s->int64(9)));
+        ix.rating.push_back(static_cast<std::uint8_t>(s->int64(10)));
+        ix.created.push_back(s->int64(11));
+    }
+    return ix;
+}
+
+bool mem_index_helps_search(const ParsedQuery& q) {
+    if (q.sort == SortOrder::title) return false;
+    if (!q.text.empty() || !q.excluded_text.empty()) return true;
+    // Column filters alone are answered well by the SQL indexes in created_at
+    // order; id sets (tags, keywords, collections) are where SQL must probe.
+    return std::any_of(q.filters.begin(), q.filters.end(), [](const QueryFilter& f) {
+        return f.key == "tag" || f.key == "keyword" || f.key == "collection";
+    });
+}
+
+Result<Page> mem_search(sql::Database& db, const Library::Impl& impl, const MemIndex& ix, const ParsedQuery& q,
+                        std::string_view cursor, int limit, bool with_total) {
+    auto rows = matching_rows(db, ix, q);
+    if (!rows) return std::move(rows).error();
+    Page page;
+    if (with_total) page.total = static_cast<std::int64_t>(rows->size());
+    // Sort keys as ascending tuples (descending orders negated).
+    struct Key {
+        std::int64_t a, b, c;
+        bool operator<(const Key& o) const { return a != o.a ? a < o.a : b != o.b ? b < o.b : c < o.c; }
+    };
+    auto key_of = [&](std::uint32_t r) -> Key {
+        switch (q.sort) {
+            case SortOrder::oldest:
+                return {ix.created[r], ix.id[r], 0};
+            case SortOrder::rating:
+                return {-std::int64_t{ix.rating[r]}, -ix.created[r], -ix.id[r]};
+            case SortOrder::width:
+                return {-std::int64_t{ix.width[r]}, -ix.id[r], 0};
+            default:
+                return {-ix.created[r], -ix.id[r], 0};
+        }
+    };
+    std::vector<std::uint32_t>& rs = *rows;
+    if (!cursor.empty()) {
+        auto keys = decode_cursor(cursor, q.sort);
+        if (!keys) return std::move(keys).error();
+        std::vector<std::int64_t> k;
+        for (const auto& j : *keys)
+            k.push_back(j.get<std::int64_t>());
+        Key after{};
+        switch (q.sort) {
+            case SortOrder::oldest:
+                after = {k[0], k[1], 0};
+                break;
+            case SortOrder::rating:
+                after = {-k[0], -k[1], -k[2]};
+                break;
+            default:
+                after = {-k[0], -k[1], 0};
+                break;
+        }
+        rs.erase(std::remove_if(rs.begin(), rs.end(), [&](std::uint32_t r) { return !(after < key_of(r)); }), rs.end());
+    }
+    const std::size_t take = std::min(rs.size(), static_cast<std::size_t>(limit) + 1);
+    std::partial_sort(rs.begin(), rs.begin() + static_cast<std::ptrdiff_t>(take), rs.end(),
+                      [&](std::uint32_t x, std::uint32_t y) { return key_of(x) < key_of(y); });
+    rs.resize(take);
+    const bool more = rs.size() > static_cast<std::size_t>(limit);
+    if (more) rs.resize(static_cast<std::size_t>(limit));
+    // The page's rows from the database, in our order.
+    nlohmann::json ids = nlohmann::json::array();
+    for (auto r : rs)
+        ids.push_back(ix.id[r]);
+    std::unordered_map<AssetId, AssetSummary> got;
+    {
+        auto st = db.cached(sql::kSummariesByIds);
+        if (!st) return std::move(st).error();
+        sql::StatementLease s(*st);
+        s->bind(1, ids.dump());
+        while (true) {
+            auto row = s->step();
+            if (!row) return std::move(row).error();
+            if (!*row) break;
+            AssetSummary a;
+            a.id = s->int64(0);
+            a.hash = s->text(1);
+            a.title = s->text(2);
+            a.width = static_cast<int>(s->int64(4));
+            a.height = static_cast<int>(s->int64(5));
+            a.format = s->text(6);
+            a.rating = static_cast<int>(s->int64(7));
+            a.created_at = s->int64(8);
+            a.path = impl.resolve(s->text_view(9), s->text_view(3));
+            got.emplace(a.id, std::move(a));
+        }
+    }
+    for (auto r : rs) {
+        auto it = got.find(ix.id[r]);
+        if (it != got.end()) page.items.push_back(std::move(it->second));
+    }
+    if (more && !page.items.empty()) page.next_cursor = encode_cursor(q.sort, page.items.back());
+    ATELIER_TRY(fill_page_tags(db, page));
+    return page;
+}
+
+Result<FacetCounts> mem_facets(sql::Database& db, const MemIndex& ix, const ParsedQuery& q) {
+    auto rows = matching_rows(db, ix, q);
+    if (!rows) return std::move(rows).error();
+    static constexpr std::pair<const char*, int> kCols[] = {{"source", MemIndex::source},
+                                                            {"licence", MemIndex::licence},
+                                                            {"model", MemIndex::model},
+                                                            {"color", MemIndex::color},
+                                                            {"style", MemIndex::style}};
+    std::vector<std::int64_t> counts[5];
+    for (int c = 0; c < 5; ++c)
+        counts[c].assign(ix.dicts[kCols[c].second].values.size(), 0);
+    std::int64_t seamless[3] = {0, 0, 0};
+    std::int64_t res_counts[5] = {0, 0, 0, 0, 0};
+    static const char* kRes[] = {"under-1k", "1k", "2k", "4k", "8k+"};
+    for (auto r : *rows) {
+        for (int c = 0; c < 5; ++c)
+            ++counts[c][ix.cols[kCols[c].second][r]];
+        ++seamless[ix.seamless[r] + 1];
+        const auto m = std::max(ix.width[r], ix.height[r]);
+        ++res_counts[m >= 8192 ? 4 : m >= 4096 ? 3 : m >= 2048 ? 2 : m >= 1024 ? 1 : 0];
+    }
+    FacetCounts out;
+    auto finish = [](std::vector<std::pair<std::string, std::int64_t>>& v) {
+        std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+            return a.second > b.second || (a.second == b.second && a.first < b.first);
+        });
+    };
+    for (int c = 0; c < 5; ++c) {
+        auto& v = out.facets[kCols[c].first];
+        const auto& dict = ix.dicts[kCols[c].second];
+        for (std::size_t code = 0; code < counts[c].size(); ++code)
+            if (counts[c][code] > 0 && !dict.values[code].empty()) v.emplace_back(dict.values[code], counts[c][code]);
+        finish(v);
+    }
+    auto& sv = out.facets["seamless"];
+    if (seamless[2]) sv.emplace_back("yes", seamless[2]);
+    if (seamless[1]) sv.emplace_back("no", seamless[1]);
+    finish(sv);
+    auto& rv = out.facets["resolution"];
+    for (int i = 0; i < 5; ++i)
+        if (res_counts[i]) rv.emplace_back(kRes[i], res_counts[i]);
+    finish(rv);
+    return out;
+}
+
+}  // namespace atelier::catalog

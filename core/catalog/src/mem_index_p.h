@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// An in-memory column store of the fields that filters, sort keys and facets
+// use (12 bytes of codes + 24 of numbers per asset: ~40 MB at a million).
+// With it, a filtered search or facet count scans arrays instead of doing a
+// B-tree lookup per matching row, and the id sets of tag/keyword/collection/
+// full-text filters come straight from their indexes. Loaded on request
+// (Library::preload_index, on a worker thread), used while it is fresh.
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "atelier/catalog/library.h"
+#include "atelier/catalog/query.h"
+#include "sqlite_p.h"
+
+namespace atelier::catalog {
+
+struct MemIndex {
+    /// One dictionary-coded text column (codes compare case-insensitively).
+    struct Dict {
+        std::vector<std::string> values;                       // code -> first spelling seen
+        std::unordered_map<std::string, std::uint16_t> codes;  // lower-case -> code
+        std::uint16_t code_of(std::string_view v);             // adds when missing
+        [[nodiscard]] int find(std::string_view v) const;      // -1 when absent
+    };
+    enum Col { source, licence, model, color, style, format, kCols };
+
+    std::vector<std::int64_t> id;  // ascending
+    std::vector<std::int64_t> created;
+    std::vector<std::int32_t> width, height;
+    std::vector<std::uint8_t> rating;
+    std::vector<std::int8_t> seamless;  // -1 unknown, 0, 1
+    std::vector<std::uint16_t> cols[kCols];
+    Dict dicts[kCols];
+
+    std::int64_t data_version = 0;  // PRAGMA data_version of the connection that checks freshness
+    std::uint64_t own_writes = 0;   // Impl::writes when loaded
+
+    static Result<MemIndex> load(sql::Database& db);
+    [[nodiscard]] std::size_t size() const noexcept { return id.size(); }
+};
+
+/// Whether a search is faster through the memory index than through SQL:
+/// when it has free text or tag/keyword/collection filters (sort:title always
+/// goes to SQL). Facet counts always use the index when it is fresh.
+bool mem_index_helps_search(const ParsedQuery& q);
+
+Result<Page> mem_search(sql::Database& db, const Library::Impl& impl, const MemIndex& index, const ParsedQuery& q,
+                        std::string_view cursor, int limit, bool with_total);
+Result<FacetCounts> mem_facets(sql::Database& db, const MemIndex& index, const ParsedQuery& q);
+
+}  // namespace atelier::catalog

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+// nsfwjs MobileNetV2 moderation and embeddings through the ml runtime.
+
+#include "atelier/ops/tag_moderation.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace atelier::ops {
+
+namespace {
+
+// 8-bit RGB as tf.browser.fromPixels would see the image.
+std::vector<std::uint8_t> rgb8(const Image& img) {
+    const int w = img.width(), h = img.height();
+    std::vector<std::uint8_t> out(static_cast<std::size_t>(w) * h * 3);
+    const bool gray = img.color_channels() < 3;
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            for (int c = 0; c < 3; ++c) {
+                float v = img.sample(x, y, gray ? 0 : c);
+                if (!std::isfinite(v)) v = 0;
+                out[(static_cast<std::size_t>(y) * w + x) * 3 + c] =
+                    static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
+            }
+    return out;
+}
+
+}  // namespace
+
+Result<ml::TensorF32> nsfwjs_input(const Image& image) {
+    if (image.empty()) return fail(Errc::invalid_argument, "the image is empty; nothing to moderate");
+    const int w = image.width(), h = image.height(), n = kNsfwInputSize;
+    const auto px = rgb8(image);
+    // img.toFloat().div(255) in float32.
+    std::vector<float> norm(px.size());
+    for (std::size_t i = 0; i < px.size(); ++i)
+        norm[i] = static_cast<float>(px[i]) / 255.0f;
+    ml::TensorF32 t({1, n, n, 3});
+    if (w == n && h == n) {
+        std::copy(norm.begin(), norm.end(), t.data.begin());
+        return t;
+    }
+    // tf.image.resizeBilinear(x, [224, 224], alignCorners = true), as the
+    // TensorFlow.js CPU kernel computes it (double arithmetic, float32 store).
+    const double ry = (n > 1) ? static_cast<double>(h - 1) / (n - 1) : static_cast<double>(h) / n;
+    const double rx = (n > 1) ? static_cast<double>(w - 1) / (n - 1) : static_cast<double>(w) / n;
+    for (int r = 0; r < n; ++r) {
+        const double fy = ry * r;
+        const int y0 = std::max(0, static_cast<int>(std::floor(fy)));
+        const double dy = fy - y0;
+        const int y1 = std::min(h - 1, static_cast<int>(std::ceil(fy)));
+        for (int c = 0; c < n; ++c) {
+            const double fx = rx * c;
+            const int x0 = std::max(0, static_cast<int>(std::floor(fx)));
+            const double dx = fx - x0;
+            const int x1 = std::min(w - 1, static_cast<int>(std::ceil(fx)));
+            for (int k = 0; k < 3; ++k) {
+                auto at = [&](int yy, int xx) {
+                    return static_cast<double>(norm[(static_cast<std::size_t>(yy) * w + xx) * 3 + k]);
+                };
+                const double top = at(y0, x0) + (at(y0, x1) - at(y0, x0)) * dx;
+                const double bottom = at(y1, x0) + (at(y1, x1) - at(y1, x0)) * dx;
+                t.data[(static_cast<std::size_t>(r) * n + c) * 3 + k] = static_cast<float>(top + (bottom - top) * dy);
+            }
+        }
+    }
+    return t;
+}
+
+Result<std::vector<Moderation>> moderate(ml::Model& model, const std::vector<const Image*>& images, bool with_embedding,
+                                         const CancelToken& cancel) {
+    if (images.empty()) return std::vector<Moderation>{};
+    const int n = kNsfwInputSize;
+    const std::size_t per = static_cast<std::size_t>(n) * n * 3;
+    ml::TensorF32 batch({static_cast<std::int64_t>(images.size()), n, n, 3});
+    for (std::size_t i = 0; i < images.size(); ++i) {
+        auto t = nsfwjs_input(*images[i]);
+        if (!t) return t.error();
+        std::copy(t->data.begin(), t->data.end(), batch.data.begin() + static_cast<std::ptrdiff_t>(i * per));
+    }
+    ml::RunOptions ro;
+    ro.cancel = cancel;
+    ro.precision = ml::Precision::fp32;  // the peer comparison is in fp32
+    if (with_embedding) ro.extra_outputs.emplace_back(kEmbeddingLayer);
+    auto out = model.run(batch, ro);
+    if (!out) return out.error().with_context("moderation model " + model.info().id);
+    const auto& probs = (*out)[0];
+    if (probs.shape.size() != 2 || probs.dim(1) != 5 || probs.dim(0) != static_cast<std::int64_t>(images.size()))
+        return fail(Errc::invalid_argument, "model " + model.info().id + " gives output " + probs.shape_string() +
+                                                "; a moderation model must give 5 class probabilities");
+    std::vector<Moderation> res(images.size());
+    for (std::size_t i = 0; i < images.size(); ++i) {
+        for (int c = 0; c < 5; ++c)
+            res[i].probabilities[c] = probs.data[i * 5 + c];
+        if (with_embedding && out->size() > 1) {
+            const auto& f = (*out)[1];
+            const std::size_t d = static_cast<std::size_t>(f.numel() / f.dim(0));
+            std::vector<float> e(f.data.begin() + static_cast<std::ptrdiff_t>(i * d),
+                                 f.data.begin() + static_cast<std::ptrdiff_t>((i + 1) * d));
+            double norm = 0;
+            for (float v : e)
+                norm += static_cast<double>(v) * v;
+            norm = std::sqrt(norm);
+            if (norm > 0)
+                for (float& v : e)
+                    v = static_cast<float>(v / norm);
+            res[i].embedding = std::move(e);
+        }
+    }
+    return res;
+}
+
+double embedding_similarity(const std::vector<float>& a, const std::vector<float>& b) {
+    double s = 0;
+    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+        s += static_cast<double>(a[i]) * b[i];
+    return s;
+}
+
+namespace {
+
+class ModerationTagger final : public Tagger {
+public:
+    ModerationTagger(std::shared_ptr<ml::Model> model, std::string hash, std::string version)
+        : m_model(std::move(model)) {
+        m_info = {"moderation", 1,
+                  "nsfwjs MobileNetV2 " + version + ": drawing/hentai/neutral/porn/sexy, drawn-vs-photo, embedding",
+                  std::move(hash)};
+    }
+    const TaggerInfo& info() const noexcept override { return m_info; }
+    Result<std::vector<Tag>> tag(const TagInput& in) const override {
+        auto r = moderate(*m_model, {&in.image}, true, in.cancel);
+        if (!r) return r.error();
+        const auto& m = r->front();
+        std::vector<Tag> t;
+        for (std::size_t c = 0; c < kModerationClasses.size(); ++c)
+            t.push_back(
+                make_tag("moderation." + std::string(kModerationClasses[c]), m.probabilities[c], m.probabilities[c]));
+        const double explicit_p = m.probabilities[1] + m.probabilities[3];
+        const double suggestive_p = explicit_p + m.probabilities[4];
+        const std::string rating = explicit_p >= 0.5 ? "explicit" : suggestive_p >= 0.5 ? "suggestive" : "safe";
+        const double conf = rating == "explicit"     ? explicit_p
+                            : rating == "suggestive" ? suggestive_p
+                                                     : 1 - suggestive_p;
+        t.push_back(make_tag("moderation.rating", rating, conf));
+        const double drawn = m.probabilities[0] + m.probabilities[1];
+        t.push_back(make_tag("style.drawn", drawn, std::max(drawn, 1 - drawn)));
+        t.push_back(make_tag("embedding.dims", static_cast<std::int64_t>(m.embedding.size())));
+        return t;
+    }
+
+private:
+    std::shared_ptr<ml::Model> m_model;
+    TaggerInfo m_info;
+};
+
+}  // namespace
+
+std::unique_ptr<Tagger> make_moderation_tagger(std::shared_ptr<ml::Model> model, std::string model_hash,
+                                               std::string model_version) {
+    return std::make_unique<ModerationTagger>(std::move(model), std::move(model_hash), std::move(model_version));
+}
+
+}  // namespace atelier::ops

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: MIT
+#include "atelier/ops/upscale.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace atelier::ops {
+
+namespace {
+
+constexpr int kDefaultOverlap = 24;
+constexpr int kMaxWindow = 512;  // larger windows only cost memory on the CPU
+
+/// Planar-interleaved float image HxWx3 in 0..1.
+struct Plane3 {
+    int w = 0, h = 0;
+    std::vector<float> v;  // (y*w + x)*3 + c
+};
+
+int wrap(int v, int n) {
+    v %= n;
+    return v < 0 ? v + n : v;
+}
+
+/// Runs the model tile by tile over `in`, returning the upscaled plane in 0..1.
+Result<Plane3> run_tiled(ml::Model& model, const Plane3& in, const UpscaleOptions& o, int tile, int overlap,
+                         UpscaleStats& stats, double progress_base, double progress_span) {
+    const auto& info = model.info();
+    const int s = info.scale;
+    const float in_lo = info.input_range[0], in_span = info.input_range[1] - info.input_range[0];
+    const float out_lo = info.output_range[0], out_span = info.output_range[1] - info.output_range[0];
+    const int W = in.w, H = in.h, P = overlap;
+    Plane3 out;
+    out.w = W * s;
+    out.h = H * s;
+    std::vector<float> acc(static_cast<std::size_t>(out.w) * out.h * 3, 0.0F);
+    std::vector<float> wsum(static_cast<std::size_t>(out.w) * out.h, 0.0F);
+    const int T = tile;
+    const int nx = (W + T - 1) / T, ny = (H + T - 1) / T;
+    const int total = nx * ny;
+    int done = 0;
+    // weight ramp over the overlap: 0 for the outer P/2 context pixels, then linear
+    const float m = static_cast<float>(P) / 2.0F;
+    auto ramp = [&](float d) { return P == 0 ? 1.0F : std::clamp((d - m) / (2.0F * P - 2.0F * m), 0.0F, 1.0F); };
+    for (int ty = 0; ty < ny; ++ty) {
+        for (int tx = 0; tx < nx; ++tx) {
+            if (o.cancel.cancelled()) return fail(Errc::cancelled, "upscale cancelled");
+            // Seamless: shift the grid by half a tile so that the wrap-around
+            // seam falls inside a tile, not on a blended tile boundary.
+            const int offx = o.seamless ? -std::min(T, W) / 2 : 0, offy = o.seamless ? -std::min(T, H) / 2 : 0;
+            const int x0 = offx + tx * T, x1 = std::min(offx + W, x0 + T);
+            const int y0 = offy + ty * T, y1 = std::min(offy + H, y0 + T);
+            int wx0, wx1, wy0, wy1;
+            bool int_l, int_r, int_t, int_b;
+            if (o.seamless) {
+                wx0 = x0 - P;
+                wx1 = x1 + P;
+                wy0 = y0 - P;
+                wy1 = y1 + P;
+                int_l = int_r = int_t = int_b = true;
+            } else {
+                wx0 = std::max(0, x0 - P);
+                wx1 = std::min(W, x1 + P);
+                wy0 = std::max(0, y0 - P);
+                wy1 = std::min(H, y1 + P);
+                int_l = wx0 > 0;
+                int_r = wx1 < W;
+                int_t = wy0 > 0;
+                int_b = wy1 < H;
+            }
+            const int ww = wx1 - wx0, wh = wy1 - wy0;
+            ml::TensorF32 x({1, wh, ww, 3});
+            for (int y = 0; y < wh; ++y) {
+                const int sy = wrap(wy0 + y, H);
+                for (int xx = 0; xx < ww; ++xx) {
+                    const int sx = wrap(wx0 + xx, W);
+                    const float* p = &in.v[(static_cast<std::size_t>(sy) * W + sx) * 3];
+                    float* q = &x.data[(static_cast<std::size_t>(y) * ww + xx) * 3];
+                    for (int c = 0; c < 3; ++c)
+                        q[c] = p[c] * in_span + in_lo;
+                }
+            }
+            ml::RunOptions ro;
+            ro.precision = o.precision;
+            ro.cancel = o.cancel;
+            ml::RunStats rs;
+            auto r = model.run(x, ro, &rs);
+            if (!r) return r.error();
+            const auto& y = (*r)[0];
+            if (y.shape.size() != 4 || y.dim(1) != wh * s || y.dim(2) != ww * s || y.dim(3) != 3)
+                return fail(Errc::invalid_argument, "model " + info.id + " returned " + y.shape_string() + " for a " +
+                                                        std::to_string(ww) + "x" + std::to_string(wh) +
+                                                        " input; it is not an x" + std::to_string(s) + " RGB upscaler");
+            stats.precision = rs.precision;
+            stats.retried_fp32 = stats.retried_fp32 || rs.retried_fp32;
+            const int ow = ww * s, oh = wh * s;
+            std::vector<float> wxv(static_cast<std::size_t>(ow)), wyv(static_cast<std::size_t>(oh));
+            for (int ox = 0; ox < ow; ++ox) {
+                const float u = (static_cast<float>(ox) + 0.5F) / static_cast<float>(s);
+                wxv[static_cast<std::size_t>(ox)] =
+                    (int_l ? ramp(u) : 1.0F) * (int_r ? ramp(static_cast<float>(ww) - u) : 1.0F);
+            }
+            for (int oy = 0; oy < oh; ++oy) {
+                const float u = (static_cast<float>(oy) + 0.5F) / static_cast<float>(s);
+                wyv[static_cast<std::size_t>(oy)] =
+                    (int_t ? ramp(u) : 1.0F) * (int_b ? ramp(static_cast<float>(wh) - u) : 1.0F);
+            }
+            for (int oy = 0; oy < oh; ++oy) {
+                const float wy = wyv[static_cast<std::size_t>(oy)];
+                if (wy <= 0) continue;
+                const int dy = wrap(wy0 * s + oy, out.h);
+                for (int ox = 0; ox < ow; ++ox) {
+                    const float w = wy * wxv[static_cast<std::size_t>(ox)];
+                    if (w <= 0) continue;
+                    const int dx = wrap(wx0 * s + ox, out.w);
+                    const std::size_t di = static_cast<std::size_t>(dy) * out.w + dx;
+                    const float* p = &y.data[(static_cast<std::size_t>(oy) * ow + ox) * 3];
+                    for (int c = 0; c < 3; ++c)
+                        acc[di * 3 + c] += w * std::clamp((p[c] - out_lo) / out_span, 0.0F, 1.0F);
+                    wsum[di] += w;
+                }
+            }
+            ++done;
+            stats.tiles++;
+            if (o.progress) o.progress(progress_base + progress_span * done / total);
+        }
+    }
+    out.v = std::move(acc);
+    for (std::size_t i = 0; i < wsum.size(); ++i) {
+        const float w = wsum[i];
+        if (w <= 0) return fail(Errc::internal, "upscale: a pixel was not covered by any tile");
+        for (int c = 0; c < 3; ++c)
+            out.v[i * 3 + c] /= w;
+    }
+    return out;
+}
+
+/// Seamless check: runs one window centred on each wrap-around seam (a
+/// segment of it, at most `tile` long, with the same context) and returns the
+/// mean absolute difference (0..1) between that and the tiled result on the
+/// output pixels next to the seam. A result that truly wraps gives ~0.
+Result<double> seam_check(ml::Model& model, const Plane3& in, const Plane3& out, const UpscaleOptions& o, int tile,
+                          int overlap) {
+    const auto& info = model.info();
+    const int s = info.scale, W = in.w, H = in.h, P = std::max(overlap, 4);
+    const float in_lo = info.input_range[0], in_span = info.input_range[1] - info.input_range[0];
+    const float out_lo = info.output_range[0], out_span = info.output_range[1] - info.output_range[0];
+    double sum = 0;
+    std::size_t n = 0;
+    for (int axis = 0; axis < 2; ++axis) {
+        // window: across the seam 2P+2 pixels, along it a centred segment of at most `tile`
+        const int along = axis == 0 ? H : W;
+        const int len = std::min(along, tile);
+        const int a0 = (along - len) / 2;
+        const int ww = axis == 0 ? 2 * P + 2 : len + 2 * P, wh = axis == 0 ? len + 2 * P : 2 * P + 2;
+        const int wx0 = axis == 0 ? -(P + 1) : a0 - P, wy0 = axis == 0 ? a0 - P : -(P + 1);
+        ml::TensorF32 x({1, wh, ww, 3});
+        for (int y = 0; y < wh; ++y)
+            for (int xx = 0; xx < ww; ++xx) {
+                const float* p = &in.v[(static_cast<std::size_t>(wrap(wy0 + y, H)) * W + wrap(wx0 + xx, W)) * 3];
+                for (int c = 0; c < 3; ++c)
+                    x.data[(static_cast<std::size_t>(y) * ww + xx) * 3 + c] = p[c] * in_span + in_lo;
+            }
+        ml::RunOptions ro;
+        ro.precision = o.precision;
+        ro.cancel = o.cancel;
+        auto r = model.run(x, ro);
+        if (!r) return r.error();
+        const auto& y = (*r)[0];
+        const int ow = ww * s;
+        // output pixels on both sides of the seam (s each), along the segment's core
+        for (int k = 0; k < len * s; ++k)
+            for (int d = -s; d < s; ++d) {
+                const int ox = axis == 0 ? (P + 1) * s + d : P * s + k, oy = axis == 0 ? P * s + k : (P + 1) * s + d;
+                const int gx = wrap(wx0 * s + ox, out.w), gy = wrap(wy0 * s + oy, out.h);
+                for (int c = 0; c < 3; ++c) {
+                    const float v = std::clamp(
+                        (y.data[(static_cast<std::size_t>(oy) * ow + ox) * 3 + c] - out_lo) / out_span, 0.0F, 1.0F);
+                    sum += std::abs(v - out.v[(static_cast<std::size_t>(gy) * out.w + gx) * 3 + c]);
+                    ++n;
+                }
+            }
+    }
+    return sum / static_cast<double>(std::max<std::size_t>(n, 1));
+}
+
+}  // namespace
+
+int choose_tile(const ml::Model& model, std::uint64_t budget, ml::Precision precision, int overlap) {
+    if (budget == 0) budget = 3ull << 30;
+    const double bpp = std::max(1.0, model.bytes_per_pixel(precision));
+    const double window = std::sqrt(static_cast<double>(budget) / bpp);
+    const int side = static_cast<int>(std::min<double>(window, kMaxWindow));
+    return std::max(16, side - 2 * overlap);
+}
+
+Result<UpscaleResult> upscale(ml::Model& model, const Image& src, const UpscaleOptions& o) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto& info = model.info();
+    if (src.empty()) return fail(Errc::invalid_argument, "upscale: the image is empty");
+    if (info.scale < 1 || info.in_channels != 3 || info.out_channels != 3 || info.fixed_height != 0)
+        return fail(Errc::invalid_argument, "model " + info.id + " is not an RGB image-to-image upscaler");
+    if (o.tile < 0 || (o.tile > 0 && o.tile < 8))
+        return fail(Errc::invalid_argument, "--tile must be at least 8 pixels");
+    const int overlap = o.overlap < 0 ? kDefaultOverlap : o.overlap;
+    const ml::Precision prec = o.precision.value_or(ml::Precision::fp32);
+    int tile = o.tile > 0 ? o.tile : choose_tile(model, o.memory_budget, prec, overlap);
+    if (!o.seamless && o.tile == 0 && src.width() <= tile && src.height() <= tile)
+        tile = std::max(src.width(), src.height());
+    const int W = src.width(), H = src.height(), s = info.scale;
+    if (static_cast<std::int64_t>(W) * s > Image::kMaxDimension ||
+        static_cast<std::int64_t>(H) * s > Image::kMaxDimension)
+        return fail(Errc::limit_exceeded, "upscale: the result would be larger than the largest image supported");
+
+    UpscaleResult res;
+    res.stats.tile = tile;
+    res.stats.overlap = overlap;
+    const int cc = src.color_channels();
+    const bool alpha = src.has_alpha() && src.alpha_used();
+    Plane3 color{W, H, std::vector<float>(static_cast<std::size_t>(W) * H * 3)};
+    for (int y = 0; y < H; ++y)
+        for (int x = 0; x < W; ++x) {
+            float* q = &color.v[(static_cast<std::size_t>(y) * W + x) * 3];
+            for (int c = 0; c < 3; ++c)
+                q[c] = std::clamp(src.sample(x, y, cc >= 3 ? c : 0), 0.0F, 1.0F);
+        }
+    const double span = alpha ? 0.5 : 1.0;
+    auto up = run_tiled(model, color, o, tile, overlap, res.stats, 0.0, span);
+    if (!up) return up.error();
+    if (o.seamless) {
+        auto se = seam_check(model, color, *up, o, tile, overlap);
+        if (!se) return se.error();
+        res.stats.seam_error = *se;
+    }
+    color = Plane3{};
+    Plane3 up_alpha;
+    if (alpha) {
+        Plane3 a{W, H, std::vector<float>(static_cast<std::size_t>(W) * H * 3)};
+        const int ac = src.channels() - 1;
+        for (int y = 0; y < H; ++y)
+            for (int x = 0; x < W; ++x) {
+                const float v = std::clamp(src.sample(x, y, ac), 0.0F, 1.0F);
+                float* q = &a.v[(static_cast<std::size_t>(y) * W + x) * 3];
+                q[0] = q[1] = q[2] = v;
+            }
+        auto ua = run_tiled(model, a, o, tile, overlap, res.stats, 0.5, 0.5);
+        if (!ua) return ua.error();
+        up_alpha = std::move(ua).value();
+    }
+    auto img = Image::create(W * s, H * s, src.channels(), src.type(), src.has_alpha());
+    if (!img) return img.error();
+    Image& out = *img;
+    const int ow = W * s, oh = H * s;
+    for (int y = 0; y < oh; ++y)
+        for (int x = 0; x < ow; ++x) {
+            const std::size_t i = (static_cast<std::size_t>(y) * ow + x) * 3;
+            if (cc >= 3) {
+                for (int c = 0; c < 3; ++c)
+                    out.set_sample(x, y, c, up->v[i + c]);
+            } else {
+                out.set_sample(x, y, 0, (up->v[i] + up->v[i + 1] + up->v[i + 2]) / 3.0F);
+            }
+            if (src.has_alpha())
+                out.set_sample(x, y, src.channels() - 1,
+                               alpha ? (up_alpha.v[i] + up_alpha.v[i + 1] + up_alpha.v[i + 2]) / 3.0F : 1.0F);
+        }
+    out.metadata() = src.metadata();
+    if (out.metadata().dpi_x) *out.metadata().dpi_x *= s;  // same print size, more pixels per inch
+    if (out.metadata().dpi_y) *out.metadata().dpi_y *= s;
+    if (o.seamless) {
+        auto [seam, interior] = seam_steps(out);
+        res.stats.seam_step = seam;
+        res.stats.interior_step = interior;
+    }
+    res.image = std::move(out);
+    res.stats.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return res;
+}
+
+std::pair<double, double> seam_steps(const Image& im) {
+    // The "jump" between neighbours i and i+1 is their step minus the mean of
+    // the steps on either side: ~0 where the image is smooth, large at an edge
+    // or a seam. Indices wrap, so i = n-1 is the wrap-around seam.
+    const int W = im.width(), H = im.height(), C = im.color_channels();
+    if (W < 4 || H < 4) return {0.0, 0.0};
+    auto jump = [](float a, float b, float c, float d) {  // samples at i-1, i, i+1, i+2
+        return std::abs((c - b) - 0.5F * ((b - a) + (d - c)));
+    };
+    double seam = 0, inner = 0;
+    std::size_t ns = 0, ni = 0;
+    for (int y = 0; y < H; ++y)
+        for (int c = 0; c < C; ++c)
+            for (int x = 0; x < W; ++x) {
+                const float j = jump(im.sample((x + W - 1) % W, y, c), im.sample(x, y, c), im.sample((x + 1) % W, y, c),
+                                     im.sample((x + 2) % W, y, c));
+                if (x == W - 1) {
+                    seam += j;
+                    ++ns;
+                } else {
+                    inner += j;
+                    ++ni;
+                }
+            }
+    for (int x = 0; x < W; ++x)
+        for (int c = 0; c < C; ++c)
+            for (int y = 0; y < H; ++y) {
+                const float j = jump(im.sample(x, (y + H - 1) % H, c), im.sample(x, y, c), im.sample(x, (y + 1) % H, c),
+                                     im.sample(x, (y + 2) % H, c));
+                if (y == H - 1) {
+                    seam += j;
+                    ++ns;
+                } else {
+                    inner += j;
+                    ++ni;
+                }
+            }
+    return {seam / static_cast<double>(ns), inner / static_cast<double>(ni)};
+}
+
+Result<double> psnr(const Image& a, const Image& b) {
+    if (a.width() != b.width() || a.height() != b.height() || a.channels() != b.channels())
+        return fail(Errc::invalid_argument, "PSNR: the images differ in size or channels");
+    double se = 0;
+    for (int y = 0; y < a.height(); ++y)
+        for (int x = 0; x < a.width(); ++x)
+            for (int c = 0; c < a.channels(); ++c) {
+                const double d = a.sample(x, y, c) - b.sample(x, y, c);
+                se += d * d;
+            }
+    const double mse = se / (static_cast<double>(a.pixel_count()) * a.channels());
+    if (mse == 0) return std::numeric_limits<double>::infinity();
+    return 10.0 * std::log10(1.0 / mse);
+}
+
+Result<double> ssim(const Image& a, const Image& b) {
+    if (a.width() != b.width() || a.height() != b.height())
+        return fail(Errc::invalid_argument, "SSIM: the images differ in size");
+    const int W = a.width(), H = a.height();
+    auto luma = [](const Image& im) {
+        std::vector<float> l(static_cast<std::size_t>(im.width()) * im.height());
+        for (int y = 0; y < im.height(); ++y)
+            for (int x = 0; x < im.width(); ++x)
+                l[static_cast<std::size_t>(y) * im.width() + x] =
+                    im.color_channels() >= 3
+                        ? 0.2126F * im.sample(x, y, 0) + 0.7152F * im.sample(x, y, 1) + 0.0722F * im.sample(x, y, 2)
+                        : im.sample(x, y, 0);
+        return l;
+    };
+    const auto la = luma(a), lb = luma(b);
+    float g[11];
+    float gs = 0;
+    for (int i = 0; i < 11; ++i) {
+        g[i] = std::exp(-static_cast<float>((i - 5) * (i - 5)) / (2.0F * 1.5F * 1.5F));
+        gs += g[i];
+    }
+    for (float& v : g)
+        v /= gs;
+    auto blur = [&](const std::vector<float>& src) {
+        std::vector<float> tmp(src.size()), dst(src.size());
+        for (int y = 0; y < H; ++y)
+            for (int x = 0; x < W; ++x) {
+                float s = 0;
+                for (int k = -5; k <= 5; ++k)
+                    s += g[k + 5] * src[static_cast<std::size_t>(y) * W + std::clamp(x + k, 0, W - 1)];
+                tmp[static_cast<std::size_t>(y) * W + x] = s;
+            }
+        for (int y = 0; y < H; ++y)
+            for (int x = 0; x < W; ++x) {
+                float s = 0;
+                for (int k = -5; k <= 5; ++k)
+                    s += g[k + 5] * tmp[static_cast<std::size_t>(std::clamp(y + k, 0, H - 1)) * W + x];
+                dst[static_cast<std::size_t>(y) * W + x] = s;
+            }
+        return dst;
+    };
+    std::vector<float> aa(la.size()), bb(la.size()), ab(la.size());
+    for (std::size_t i = 0; i < la.size(); ++i) {
+        aa[i] = la[i] * la[i];
+        bb[i] = lb[i] * lb[i];
+        ab[i] = la[i] * lb[i];
+    }
+    const auto ma = blur(la), mb = blur(lb), saa = blur(aa), sbb = blur(bb), sab = blur(ab);
+    const double c1 = 0.01 * 0.01, c2 = 0.03 * 0.03;
+    double sum = 0;
+    for (std::size_t i = 0; i < la.size(); ++i) {
+        const double mua = ma[i], mub = mb[i];
+        const double va = saa[i] - mua * mua, vb = sbb[i] - mub * mub, cov = sab[i] - mua * mub;
+        sum += ((2 * mua * mub + c1) * (2 * cov + c2)) / ((mua * mua + mub * mub + c1) * (va + vb + c2));
+    }
+    return sum / static_cast<double>(la.size());
+}
+
+}  // namespace atelier::ops

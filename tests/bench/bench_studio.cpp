@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: MIT
+// atelier-studio figures (docs/PERFORMANCE.md, "desktop app"), as JSON lines:
+//   cold start   `atelier-studio --first-frame` on a library of N assets,
+//                process start → first frame of the Library; side by side
+//                with a bare Qt Quick window (this program, --bare-window)
+//                and with `atelier --version` (the CLI links LibTorch).
+//   scrolling    the real Main.qml in this process under the X server given
+//                (xvfb-run): the Library grid on N assets is scrolled a fixed
+//                distance per frame; frame intervals from frameSwapped.
+//   memory       VmRSS of this process with the Library open, at idle.
+// The N-asset library is built once (distinct 16×16 PNGs imported through
+// the catalog) and cached in --cache.
+//   bench_studio --studio PATH --cli PATH [--assets 100000] [--reps 5] [--cache DIR]
+
+#include <QtQml/qqmlextensionplugin.h>
+#include <unistd.h>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QGuiApplication>
+#include <QProcess>
+#include <QQmlApplicationEngine>
+#include <QQuickItem>
+#include <QQuickStyle>
+#include <QQuickWindow>
+#include <QSet>
+#include <QTimer>
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "atelier/catalog/library.h"
+#include "atelier/image/image.h"
+#include "atelier/imageio/imageio.h"
+#include "image_provider.h"
+#include "library_model.h"
+
+Q_IMPORT_QML_PLUGIN(Atelier_StudioPlugin)
+
+namespace fs = std::filesystem;
+
+namespace {
+
+double ms_since_process_start() {
+    QFile f(QStringLiteral("/proc/self/stat"));
+    if (!f.open(QIODevice::ReadOnly)) return -1;
+    const QByteArray stat = f.readAll();
+    const auto fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+    const double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
+    timespec boot{};
+    clock_gettime(CLOCK_BOOTTIME, &boot);
+    return (static_cast<double>(boot.tv_sec) + static_cast<double>(boot.tv_nsec) / 1e9 -
+            fields.at(19).toDouble() / hz) *
+           1000.0;
+}
+
+long rss_kib() {
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly)) return -1;
+    for (const auto& line : f.readAll().split('\n'))
+        if (line.startsWith("VmRSS:")) return line.mid(6).trimmed().split(' ').first().toLong();
+    return -1;
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5))];
+}
+
+void emit(const nlohmann::json& j) {
+    std::printf("%s\n", j.dump().c_str());
+    std::fflush(stdout);
+}
+
+// The cached library: <cache>/home/data/atelier with `n` assets.
+using namespace atelier;
+
+bool ensure_library(const fs::path& cache, int n) {
+    const fs::path dir = cache / "home" / "data" / "atelier";
+    catalog::OpenOptions oo;
+    oo.dir = dir;
+    auto lib = catalog::Library::open(oo);
+    if (!lib) {
+        std::fprintf(stderr, "cannot open %s: %s\n", dir.c_str(), lib.error().message.c_str());
+        return false;
+    }
+    auto count = (*lib)->count();
+    if (count && *count >= n) return true;
+    std::fprintf(stderr, "building a %d-asset library in %s (once)...\n", n, dir.c_str());
+    QElapsedTimer t;
+    t.start();
+    std::vector<fs::path> files;
+    for (int i = 0; i < n; ++i) {
+        const fs::path f = cache / "src" / std::to_string(i / 1000) / (std::to_string(i) + ".png");
+        files.push_back(f);
+        std::error_code ec;
+        if (fs::exists(f, ec)) continue;
+        fs::create_directories(f.parent_path(), ec);
+        auto img = Image::create(16, 16, 3, PixelType::u8).value();
+        for (int y = 0; y < 16; ++y)
+            for (int x = 0; x < 16; ++x) {
+                auto* p = img.row(y) + x * 3;
+                p[0] = static_cast<std::uint8_t>(i & 0xff);
+                p[1] = static_cast<std::uint8_t>((i >> 8) & 0xff);
+                p[2] = static_cast<std::uint8_t>(((i >> 16) & 0xff) ^ (x * 16 + y));
+            }
+        if (auto r = imageio::save(img, f); !r) {
+            std::fprintf(stderr, "%s\n", r.error().message.c_str());
+            return false;
+        }
+    }
+    const double write_ms = static_cast<double>(t.restart());
+    catalog::ImportOptions io;
+    io.batch_size = 2000;
+    io.storage = catalog::Storage::reference;
+    auto rep = (*lib)->import(files, io);
+    if (!rep) {
+        std::fprintf(stderr, "import: %s\n", rep.error().message.c_str());
+        return false;
+    }
+    emit({{"bench", "studio.build_library"},
+          {"assets", n},
+          {"write_files_ms", write_ms},
+          {"import_ms", static_cast<double>(t.elapsed())},
+          {"added", rep->added}});
+    return true;
+}
+
+QProcessEnvironment home_env(const fs::path& cache) {
+    auto env = QProcessEnvironment::systemEnvironment();
+    const QString h = QString::fromStdString((cache / "home").string());
+    env.insert("XDG_DATA_HOME", h + "/data");
+    env.insert("XDG_CONFIG_HOME", h + "/config");
+    env.insert("XDG_STATE_HOME", h + "/state-" + QString::number(QCoreApplication::applicationPid()));
+    env.insert("XDG_CACHE_HOME", h + "/cache");
+    return env;
+}
+
+// Runs `exe args` and returns its "first-frame-ms" figure or its wall time.
+double spawn(const QString& exe, const QStringList& args, const QProcessEnvironment& env, bool wall) {
+    QProcess p;
+    p.setProcessEnvironment(env);
+    QElapsedTimer t;
+    t.start();
+    p.start(exe, args);
+    if (!p.waitForFinished(60000)) {
+        p.kill();
+        return -1;
+    }
+    if (wall) return static_cast<double>(t.nsecsElapsed()) / 1e6;
+    for (const auto& line : QString::fromUtf8(p.readAllStandardOutput()).split('\n'))
+        if (line.startsWith("first-frame-ms ")) return line.mid(15).toDouble();
+    std::fprintf(stderr, "%s gave no first-frame figure: %s\n", qPrintable(exe), p.readAllStandardError().constData());
+    return -1;
+}
+
+nlohmann::json stats(const std::vector<double>& v) {
+    return {
+        {"median_ms", percentile(v, 0.5)}, {"min_ms", percentile(v, 0)}, {"max_ms", percentile(v, 1)}, {"n", v.size()}};
+}
+
+int bare_window() {
+    // The peer for cold start: the smallest Qt Quick window, same measure.
+    QQuickWindow w;
+    w.resize(1280, 800);
+    auto* r = new QQuickItem(w.contentItem());
+    r->setSize(QSizeF(100, 100));
+    QObject::connect(
+        &w, &QQuickWindow::frameSwapped, &w,
+        [] {
+            static bool done = false;
+            if (std::exchange(done, true)) return;
+            std::printf("first-frame-ms %.1f\n", ms_since_process_start());
+            std::fflush(stdout);
+            QCoreApplication::quit();
+        },
+        Qt::QueuedConnection);
+    w.show();
+    return QGuiApplication::exec();
+}
+
+QObject* find(QObject* root, const QString& name) {
+    QList<QObject*> todo{root};
+    if (auto* w = qobject_cast<QQuickWindow*>(root)) todo.push_back(w->contentItem());
+    QSet<QObject*> seen;
+    while (!todo.isEmpty()) {
+        QObject* o = todo.takeFirst();
+        if (!o || seen.contains(o)) continue;
+        seen.insert(o);
+        if (o->objectName() == name) return o;
+        if (auto* item = qobject_cast<QQuickItem*>(o))
+            for (auto* c : item->childItems())
+                todo.push_back(c);
+        for (auto* c : o->children())
+            todo.push_back(c);
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    const bool bare = argc > 1 && std::string(argv[1]) == "--bare-window";
+    if (!bare && argc > 0) {
+        // The in-process part uses the cached library's home: set it before Qt starts.
+        for (int i = 1; i + 1 < argc; ++i)
+            if (std::string(argv[i]) == "--cache") {
+                // XDG paths must be absolute (relative ones are ignored by the spec).
+                const std::string h = fs::absolute(argv[i + 1]).string() + "/home";
+                setenv("XDG_DATA_HOME", (h + "/data").c_str(), 1);
+                setenv("XDG_CONFIG_HOME", (h + "/config").c_str(), 1);
+                setenv("XDG_STATE_HOME", (h + "/state-bench").c_str(), 1);
+                setenv("XDG_CACHE_HOME", (h + "/cache").c_str(), 1);
+            }
+    }
+    QGuiApplication app(argc, argv);
+    if (bare) return bare_window();
+    QQuickStyle::setStyle(QStringLiteral("Basic"));
+    QCommandLineParser parser;
+    parser.addOptions({{"studio", "atelier-studio", "path"},
+                       {"cli", "atelier", "path"},
+                       {"assets", "library size", "n", "100000"},
+                       {"reps", "cold-start repetitions", "n", "5"},
+                       {"cache", "where the benchmark library is kept", "dir"},
+                       {"frames", "frames to scroll", "n", "600"}});
+    parser.process(app);
+    const int n = parser.value("assets").toInt();
+    const fs::path cache = parser.isSet("cache") ? fs::absolute(parser.value("cache").toStdString())
+                                                 : fs::temp_directory_path() / "atelier-bench-studio";
+    if (!ensure_library(cache, n)) return 1;
+
+    // --- cold start, side by side --------------------------------------------
+    const auto env = home_env(cache);
+    const int reps = parser.value("reps").toInt();
+    std::vector<double> studio, bare_w, cli;
+    for (int r = 0; r < reps; ++r) {
+        if (parser.isSet("studio")) studio.push_back(spawn(parser.value("studio"), {"--first-frame"}, env, false));
+        bare_w.push_back(spawn(QCoreApplication::applicationFilePath(), {"--bare-window"}, env, false));
+        if (parser.isSet("cli")) cli.push_back(spawn(parser.value("cli"), {"--version"}, env, true));
+    }
+    nlohmann::json cold{{"bench", "studio.cold_start_first_frame"},
+                        {"assets", n},
+                        {"studio", stats(studio)},
+                        {"peer_bare_qt_quick_window", stats(bare_w)}};
+    if (!cli.empty()) cold["atelier_cli_version_wall_links_libtorch"] = stats(cli);
+    if (!studio.empty() && !bare_w.empty())
+        cold["ratio_studio_to_bare"] = percentile(studio, 0.5) / std::max(1e-9, percentile(bare_w, 0.5));
+    emit(cold);
+
+    // --- the real UI in this process -------------------------------------------
+    QQmlApplicationEngine engine;
+    engine.addImportPath(QStringLiteral("qrc:/"));
+    engine.addImageProvider(QStringLiteral("atelier"), new atelier::ui::AssetImageProvider);
+    engine.load(QUrl(QStringLiteral("qrc:/Atelier/Studio/qml/Main.qml")));
+    if (engine.rootObjects().isEmpty()) return 1;
+    auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
+    window->setWidth(1280);
+    window->setHeight(800);
+    QVariant lib;
+    QMetaObject::invokeMethod(window, "showScreen", Q_ARG(QVariant, QStringLiteral("library")));
+    QVariant screen;
+    QMetaObject::invokeMethod(window, "screenItem", Q_RETURN_ARG(QVariant, screen),
+                              Q_ARG(QVariant, QStringLiteral("library")));
+    auto* library = qvariant_cast<atelier::ui::LibraryModel*>(screen.value<QObject*>()->property("library"));
+    library->setQuery({});
+    QElapsedTimer wait;
+    wait.start();
+    while (!(library->ready() && !library->loading() && library->rowCount() > 0) && wait.elapsed() < 60000)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    const double first_page_ms = static_cast<double>(wait.elapsed());
+    QElapsedTimer idle;
+    idle.start();
+    while (idle.elapsed() < 3000)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+    const long rss_idle = rss_kib();
+
+    auto* grid = qobject_cast<QQuickItem*>(find(window, "assetGrid"));
+    if (!grid) return 1;
+
+    // The render floor: the same window redrawn without scrolling.
+    std::vector<double> still;
+    {
+        QElapsedTimer c;
+        c.start();
+        qint64 prev = -1;
+        int count = 0;
+        auto conn = QObject::connect(window, &QQuickWindow::frameSwapped, window, [&] {
+            const qint64 now = c.nsecsElapsed();
+            if (prev >= 0) still.push_back(static_cast<double>(now - prev) / 1e6);
+            prev = now;
+            if (++count < 120) window->update();
+        });
+        window->update();
+        QElapsedTimer guard;
+        guard.start();
+        while (count < 120 && guard.elapsed() < 30000)
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        QObject::disconnect(conn);
+    }
+    const int frames = parser.value("frames").toInt();
+    const double step = 48.0;  // px per frame: 2,880 px/s at 60 fps, a brisk scroll
+    std::vector<double> intervals;
+    QElapsedTimer clock;
+    clock.start();
+    qint64 last = -1;
+    int done = 0;
+    QObject::connect(window, &QQuickWindow::frameSwapped, window, [&] {
+        const qint64 now = clock.nsecsElapsed();
+        if (last >= 0) intervals.push_back(static_cast<double>(now - last) / 1e6);
+        last = now;
+        if (++done >= frames) return;
+        grid->setProperty("contentY", grid->property("contentY").toDouble() + step);
+        window->update();
+    });
+    window->update();
+    QElapsedTimer scroll;
+    scroll.start();
+    while (done < frames && scroll.elapsed() < 120000)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    const double total_ms = static_cast<double>(scroll.elapsed());
+    const auto over =
+        std::count_if(intervals.begin(), intervals.end(), [](double v) { return v > 1000.0 / 60.0 * 1.5; });
+    emit({{"bench", "studio.scroll_library"},
+          {"assets", n},
+          {"library_total", library->total()},
+          {"rows_loaded", library->rowCount()},
+          {"frames", intervals.size()},
+          {"px_per_frame", step},
+          {"frame_ms_median", percentile(intervals, 0.5)},
+          {"frame_ms_p95", percentile(intervals, 0.95)},
+          {"frame_ms_p99", percentile(intervals, 0.99)},
+          {"frame_ms_max", percentile(intervals, 1.0)},
+          {"fps_mean", intervals.empty() ? 0 : 1000.0 * static_cast<double>(intervals.size()) / total_ms},
+          {"frames_over_25ms", over},
+          {"peer_static_redraw_frame_ms_median", percentile(still, 0.5)},
+          {"peer_static_redraw_frame_ms_p95", percentile(still, 0.95)},
+          {"first_page_ms", first_page_ms},
+          {"platform", QGuiApplication::platformName().toStdString()}});
+    emit({{"bench", "studio.memory"},
+          {"assets", n},
+          {"rss_idle_library_open_mib", static_cast<double>(rss_idle) / 1024.0},
+          {"rss_after_scroll_mib", static_cast<double>(rss_kib()) / 1024.0}});
+    return 0;
+}

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+// Upscaling throughput (output MP/s) for esrgan-slim/medium/thick x4 at 128²
+// and 512² inputs, side by side with the reference runtime (UpscalerJS's
+// model packages on TensorFlow.js + WebAssembly in Node) on the same images
+// in the same run; the quality cost of bf16 (PSNR against fp32) per model;
+// and, with --peak, the peak memory of a 1024² → 4096² thick x4 tiled upscale.
+//   bench_upscale [--reps N] [--sizes 128,512] [--models slim,medium,thick]
+//                 [--node-dir DIR] [--script FILE] [--no-peer] [--peak] [--gpu-peak-tflops T]
+//   → JSON lines. On a CUDA machine fp16 runs too, with the fraction of the card's fp16 peak.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "atelier/base/paths.h"
+#include "atelier/image/procedural.h"
+#include "atelier/ml/runtime.h"
+#include "atelier/ops/upscale.h"
+
+namespace fs = std::filesystem;
+using namespace atelier;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+void emit(const nlohmann::json& j) {
+    std::printf("%s\n", j.dump().c_str());
+    std::fflush(stdout);
+}
+
+std::vector<std::string> split(const std::string& s) {
+    std::vector<std::string> v;
+    std::stringstream ss(s);
+    for (std::string item; std::getline(ss, item, ',');)
+        v.push_back(item);
+    return v;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[v.size() / 2];
+}
+
+double max_rss_mib() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<double>(ru.ru_maxrss) / 1024.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int reps = 3;
+    std::vector<std::string> sizes{"128", "512"}, models{"slim", "medium", "thick"};
+    fs::path node_dir = fs::path(ATELIER_BINARY_DIR) / "peer-node" / "upscale";
+    fs::path script = fs::path(ATELIER_SOURCE_DIR) / "tests" / "peer" / "upscalerjs_reference.js";
+    bool peer = true, peak = false;
+    double gpu_peak_tflops = 989.4;  // H100 SXM dense fp16 tensor-core peak
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+        if (a == "--reps")
+            reps = std::max(1, std::atoi(next().c_str()));
+        else if (a == "--sizes")
+            sizes = split(next());
+        else if (a == "--models")
+            models = split(next());
+        else if (a == "--node-dir")
+            node_dir = next();
+        else if (a == "--script")
+            script = next();
+        else if (a == "--no-peer")
+            peer = false;
+        else if (a == "--gpu-peak-tflops")
+            gpu_peak_tflops = std::atof(next().c_str());
+        else if (a == "--peak")
+            peak = true;
+    }
+    auto rt = ml::Runtime::create();
+    if (!rt) {
+        std::fprintf(stderr, "%s\n", rt.error().message.c_str());
+        return 1;
+    }
+    const auto reg = ml::ModelRegistry::scan(paths::model_dirs());
+    const auto& dev = (*rt)->device();
+
+    if (peak) {
+        // One 1024² → 4096² thick x4 upscale, tiles from the default budget; this process's peak RSS.
+        auto mf = reg.resolve("esrgan-thick");
+        if (!mf) return std::fprintf(stderr, "%s\n", mf.error().message.c_str()), 1;
+        auto m = (*rt)->load(**mf, {4});
+        if (!m) return std::fprintf(stderr, "%s\n", m.error().message.c_str()), 1;
+        const Image img = procedural::noise_texture(1024, 1024, 42).value();
+        ops::UpscaleOptions o;
+        o.memory_budget = dev.memory_budget;
+        const auto t0 = Clock::now();
+        auto r = ops::upscale(**m, img, o);
+        if (!r) return std::fprintf(stderr, "%s\n", r.error().message.c_str()), 1;
+        emit({{"bench", "upscale_peak_memory"},
+              {"model", "esrgan-thick"},
+              {"input", "1024x1024"},
+              {"output", std::to_string(r->image.width()) + "x" + std::to_string(r->image.height())},
+              {"tiles", r->stats.tiles},
+              {"tile", r->stats.tile},
+              {"overlap", r->stats.overlap},
+              {"budget_mib", static_cast<double>(dev.memory_budget) / 1048576.0},
+              {"seconds", std::chrono::duration<double>(Clock::now() - t0).count()},
+              {"peak_rss_mib", max_rss_mib()},
+              {"threads", dev.threads}});
+        return 0;
+    }
+
+    if (peer && !fs::exists(node_dir / "node_modules" / "@upscalerjs" / "esrgan-thick")) {
+        fs::create_directories(node_dir);
+        fs::copy_file(fs::path(ATELIER_SOURCE_DIR) / "tests" / "peer" / "package.json", node_dir / "package.json",
+                      fs::copy_options::overwrite_existing);
+        const std::string cmd =
+            "cd '" + node_dir.string() + "' && npm install --no-audit --no-fund --loglevel=error >&2";
+        if (std::system(cmd.c_str()) != 0) {
+            std::fprintf(stderr, "npm install of the reference failed; rerun with --no-peer\n");
+            return 1;
+        }
+    }
+    struct Config {
+        ml::Precision precision;
+        int threads;  // 0 = one per core (the policy)
+        bool large;   // also for thick at 512² (slow in fp32 on 2 cores)
+    };
+    const std::vector<Config> configs{{ml::Precision::fp32, 0, false},
+                                      {ml::Precision::fp32, 1, true},
+                                      {ml::Precision::bf16, 0, true},
+                                      {ml::Precision::bf16, 1, true},
+                                      {ml::Precision::fp16, 0, true}};
+    const fs::path tmp = fs::temp_directory_path() / ("atelier-bench-upscale-" + std::to_string(::getpid()));
+    fs::create_directories(tmp);
+    for (const auto& name : models) {
+        const std::string id = "esrgan-" + name;
+        auto mf = reg.resolve(id);
+        if (!mf) return std::fprintf(stderr, "%s\n", mf.error().message.c_str()), 1;
+        auto m = (*rt)->load(**mf, {4});
+        if (!m) return std::fprintf(stderr, "%s\n", m.error().message.c_str()), 1;
+        for (const auto& sz : sizes) {
+            const int n = std::atoi(sz.c_str());
+            const Image img = procedural::noise_texture(n, n, 7).value();
+            const double out_mp = 16.0 * n * n / 1e6;
+            ops::UpscaleOptions o;
+            o.memory_budget = dev.memory_budget;
+            nlohmann::json j{{"bench", "upscale_throughput"},
+                             {"model", id},
+                             {"scale", 4},
+                             {"input", std::to_string(n) + "x" + std::to_string(n)},
+                             {"reps", reps},
+                             {"device", dev.name},
+                             {"cores", dev.threads}};
+            // The policy (fp32, one thread per core) first; then bf16 and single-threaded runs,
+            // because a shared, oversubscribed machine punishes OpenMP barriers.
+            Image fp32_result;
+            double policy_ms = 0;
+            for (const auto& cfg : configs) {
+                if (cfg.precision == ml::Precision::bf16 && !dev.bf16) continue;
+                if (cfg.precision == ml::Precision::fp16 && !dev.fp16) continue;
+                if (cfg.threads == 1 && dev.kind == ml::DeviceKind::cuda) continue;
+                if (!cfg.large && n >= 512 && name == "thick") continue;
+                (void)ml::Runtime::create({.device = dev.name,
+                                           .precision = ml::Precision::fp32,
+                                           .memory_budget = 0,
+                                           .threads = cfg.threads == 0 ? dev.threads : cfg.threads});
+                o.precision = cfg.precision;
+                auto warm = ops::upscale(**m, img, o);  // warm-up (oneDNN primitive creation)
+                if (!warm) return std::fprintf(stderr, "%s\n", warm.error().message.c_str()), 1;
+                std::vector<double> ms;
+                const int r_count = (n >= 512 && name == "thick") ? 1 : reps;
+                for (int r = 0; r < r_count; ++r) {
+                    const auto t0 = Clock::now();
+                    auto res = ops::upscale(**m, img, o);
+                    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+                }
+                const double med = median(ms);
+                nlohmann::json c{{"precision", ml::precision_name(cfg.precision)},
+                                 {"threads", cfg.threads == 0 ? dev.threads : cfg.threads},
+                                 {"reps", r_count},
+                                 {"tiles", warm->stats.tiles},
+                                 {"ms", med},
+                                 {"output_mp_per_s", out_mp / (med / 1000.0)},
+                                 {"gflops", (*m)->flops_per_pixel() * n * n / (med / 1000.0) / 1e9}};
+                if (dev.kind == ml::DeviceKind::cuda && cfg.precision == ml::Precision::fp16)
+                    c["fraction_of_fp16_peak"] = c["gflops"].get<double>() / 1000.0 / gpu_peak_tflops;
+                if (cfg.precision == ml::Precision::fp32 && fp32_result.empty()) fp32_result = warm->image;
+                if (cfg.precision != ml::Precision::fp32 && !fp32_result.empty())
+                    c["psnr_db_vs_fp32"] = ops::psnr(warm->image, fp32_result).value_or(0);
+                if (cfg.threads == 0 && cfg.precision == ml::Precision::fp32) policy_ms = med;
+                j["runs"].push_back(c);
+            }
+            (void)ml::Runtime::create({.device = dev.name});  // back to the policy
+            if (peer) {
+                const auto in = tmp / "in.rgb", out = tmp / "out.rgb";
+                {
+                    std::ofstream f(in, std::ios::binary);
+                    f.write(reinterpret_cast<const char*>(img.data()), static_cast<std::streamsize>(img.byte_size()));
+                }
+                const int peer_reps = n >= 512 && name == "thick" ? 1 : reps;
+                const std::string cmd = "NODE_PATH='" + (node_dir / "node_modules").string() + "' node '" +
+                                        script.string() + "' " + id + " 4 '" + in.string() + "' " + sz + " " + sz +
+                                        " '" + out.string() + "' " + std::to_string(peer_reps) + " > '" +
+                                        (tmp / "peer.json").string() + "'";
+                if (std::system(cmd.c_str()) == 0) {
+                    std::ifstream pf(tmp / "peer.json");
+                    auto pj = nlohmann::json::parse(pf, nullptr, false);
+                    if (!pj.is_discarded() && pj.contains("milliseconds")) {
+                        const double ref = median(pj["milliseconds"].get<std::vector<double>>());
+                        j["peer"] =
+                            "UpscalerJS model package on tfjs " + pj.value("tfjs", "") + " " + pj.value("backend", "");
+                        j["peer_reps"] = peer_reps;
+                        j["peer_ms"] = ref;
+                        j["peer_output_mp_per_s"] = out_mp / (ref / 1000.0);
+                        if (policy_ms > 0) j["speedup_fp32_policy"] = ref / policy_ms;
+                        for (auto& c : j["runs"])
+                            c["speedup"] = ref / c["ms"].get<double>();
+                    }
+                } else {
+                    j["peer_error"] = "the reference failed (out of memory in wasm?)";
+                }
+            }
+            emit(j);
+        }
+    }
+    fs::remove_all(tmp);
+    return 0;
+}

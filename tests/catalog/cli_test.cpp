@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+// The library commands of the real `atelier` binary: import, search --json,
+// show, export, and their errors.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+using atelier::test::atelier_binary;
+
+namespace {
+
+struct Run {
+    int code = -1;
+    std::string out;
+};
+
+Run run(const std::string& args) {
+    const std::string cmd = atelier_binary().string() + " " + args + " 2>/dev/null";
+    Run r;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (p == nullptr) return r;
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p))
+        r.out.append(buf, n);
+    const int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+std::string q(const fs::path& p) {
+    return "'" + p.string() + "'";
+}
+
+}  // namespace
+
+TEST(CatalogCli, ImportSearchShowExport) {
+    const fs::path dir = atelier::test::temp_dir("cli");
+    atelier::test::write_many_pngs(dir / "in", 5);
+    fs::copy(fs::path(ATELIER_SOURCE_DIR) / "tests/data/catalog/generator-metadata/automatic1111",
+             dir / "in" / "a1111");
+    const std::string lib = "--library " + q(dir / "lib");
+
+    auto imp = run("--json import " + q(dir / "in") + " " + lib);
+    ASSERT_EQ(imp.code, 0) << imp.out;
+    auto ij = nlohmann::json::parse(imp.out);
+    EXPECT_EQ(ij["added"], 8);
+    EXPECT_EQ(ij["skipped"], 0);
+
+    auto all = run("--json search " + lib);
+    ASSERT_EQ(all.code, 0);
+    auto aj = nlohmann::json::parse(all.out);
+    EXPECT_EQ(aj["total"], 8);
+    ASSERT_EQ(aj["results"].size(), 8u);
+    for (const auto& r : aj["results"]) {
+        EXPECT_TRUE(r.contains("id") && r.contains("title") && r.contains("path") && r.contains("tags"));
+        EXPECT_TRUE(fs::exists(r["path"].get<std::string>()));
+    }
+
+    auto duck = run("--json search duck source:generated --facets " + lib);
+    ASSERT_EQ(duck.code, 0);
+    auto dj = nlohmann::json::parse(duck.out);
+    EXPECT_EQ(dj["total"], 2);
+    EXPECT_EQ(dj["facets"]["model"]["realistic_realisticVisionV20_v20"], 2);
+
+    // Pagination through the CLI.
+    auto p1 = nlohmann::json::parse(run("--json search --limit 3 " + lib).out);
+    ASSERT_TRUE(p1["next_cursor"].is_string());
+    auto p2 = nlohmann::json::parse(
+        run("--json search --limit 3 --after " + p1["next_cursor"].get<std::string>() + " " + lib).out);
+    ASSERT_EQ(p2["results"].size(), 3u);
+    EXPECT_NE(p2["results"][0]["id"], p1["results"][0]["id"]);
+
+    const auto id = std::to_string(dj["results"][0]["id"].get<long long>());
+    auto show = run("--json show " + id + " " + lib);
+    ASSERT_EQ(show.code, 0);
+    auto sj = nlohmann::json::parse(show.out);
+    EXPECT_EQ(sj["generation"]["seed"], "235284042");
+    EXPECT_EQ(sj["generation"]["sampler"], "UniPC");
+
+    auto exp = run("export " + id + " " + q(dir / "out") + " " + lib);
+    ASSERT_EQ(exp.code, 0);
+    EXPECT_FALSE(fs::is_empty(dir / "out"));
+
+    // Errors: a bad query is a usage error with a message; an unknown id fails.
+    auto bad = run("--json search colr:navy " + lib);
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.out.find("unknown search key"), std::string::npos);
+    EXPECT_EQ(run("show 999 " + lib).code, 1);
+    EXPECT_EQ(run("show 1 --library " + q(dir / "nowhere")).code, 1);
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+// The Keras layers-model interpreter, layer by layer, against naive loops;
+// and a refusal of unknown layers.
+
+#include <gtest/gtest.h>
+
+#include "atelier/ml/runtime.h"
+#include "ml_reference.h"
+
+using namespace atelier;
+using namespace atelier::ml;
+using nlohmann::json;
+
+namespace {
+
+std::shared_ptr<Runtime> runtime() {
+    static auto rt = Runtime::create().value();
+    return rt;
+}
+
+/// input(C channels) -> each of `layers` in a chain (or as given by inbound) -> output = last layer.
+Result<std::shared_ptr<Model>> build(const json& layers, int channels, std::map<std::string, TensorF32> weights) {
+    json all = json::array();
+    all.push_back({{"class_name", "InputLayer"},
+                   {"name", "in"},
+                   {"config", {{"batch_input_shape", {nullptr, nullptr, nullptr, channels}}, {"name", "in"}}},
+                   {"inbound_nodes", json::array()}});
+    std::string prev = "in";
+    for (auto l : layers) {
+        if (!l.contains("inbound_nodes"))
+            l["inbound_nodes"] = json::array({json::array({json::array({prev, 0, 0, json::object()})})});
+        prev = l["name"].get<std::string>();
+        all.push_back(l);
+    }
+    json mj = {{"modelTopology",
+                {{"model_config",
+                  {{"class_name", "Functional"},
+                   {"config",
+                    {{"name", "t"},
+                     {"layers", all},
+                     {"input_layers", {{"in", 0, 0}}},
+                     {"output_layers", {{prev, 0, 0}}}}}}}}}};
+    auto g = parse_layers_graph(mj);
+    if (!g) return g.error();
+    ModelInfo info;
+    info.id = "test";
+    return runtime()->load_layers(LayersModel{*g, std::move(weights)}, info);
+}
+
+json layer(const std::string& cls, const std::string& name, json cfg) {
+    cfg["name"] = name;
+    return {{"class_name", cls}, {"name", name}, {"config", cfg}};
+}
+
+TensorF32 run1(Model& m, const TensorF32& x) {
+    auto r = m.run(x);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r ? (*r)[0] : TensorF32{};
+}
+
+}  // namespace
+
+TEST(Layers, Conv2DSameValidStridesDilationActivation) {
+    const auto x = ref::random({1, 9, 8, 3}, 1);
+    const auto k = ref::random({3, 3, 3, 5}, 2), b = ref::random({5}, 3);
+    struct Case {
+        int stride, dil;
+        bool same;
+        const char* act;
+    } cases[] = {{1, 1, true, "relu"}, {2, 1, true, "linear"}, {1, 2, false, "linear"}, {2, 1, false, "sigmoid"}};
+    for (const auto& c : cases) {
+        auto m = build(json::array({layer("Conv2D", "c",
+                                          {{"filters", 5},
+                                           {"kernel_size", {3, 3}},
+                                           {"strides", {c.stride, c.stride}},
+                                           {"dilation_rate", {c.dil, c.dil}},
+                                           {"padding", c.same ? "same" : "valid"},
+                                           {"activation", c.act},
+                                           {"use_bias", true}})}),
+                       3, {{"c/kernel", k}, {"c/bias", b}});
+        ASSERT_TRUE(m.ok()) << m.error().message;
+        auto want = ref::conv2d(x, k, &b, c.stride, c.dil, c.same);
+        if (std::string(c.act) == "relu") want = ref::map(want, [](float v) { return std::max(v, 0.0F); });
+        if (std::string(c.act) == "sigmoid")
+            want = ref::map(want, [](float v) { return 1.0F / (1.0F + std::exp(-v)); });
+        EXPECT_LT(ref::max_abs_diff(run1(**m, x), want), 1e-4) << c.stride << " " << c.dil << " " << c.same;
+    }
+}
+
+TEST(Layers, DepthwiseConv2DWithMultiplier) {
+    const auto x = ref::random({1, 7, 6, 4}, 4);
+    const auto k = ref::random({3, 3, 4, 2}, 5), b = ref::random({8}, 6);
+    auto m = build(json::array({layer("DepthwiseConv2D", "d",
+                                      {{"kernel_size", {3, 3}},
+                                       {"strides", {2, 2}},
+                                       {"padding", "same"},
+                                       {"depth_multiplier", 2},
+                                       {"activation", "linear"},
+                                       {"use_bias", true}})}),
+                   4, {{"d/depthwise_kernel", k}, {"d/bias", b}});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    EXPECT_LT(ref::max_abs_diff(run1(**m, x), ref::conv2d(x, k, &b, 2, 1, true, true)), 1e-4);
+}
+
+TEST(Layers, BatchNormReluMaxValueZeroPadding) {
+    const auto x = ref::random({1, 4, 5, 3}, 7, -4.0F, 9.0F);
+    const auto g = ref::random({3}, 8, 0.5F, 2.0F), be = ref::random({3}, 9), mu = ref::random({3}, 10),
+               var = ref::random({3}, 11, 0.5F, 2.0F);
+    auto m = build(json::array({layer("BatchNormalization", "bn", {{"axis", -1}, {"epsilon", 0.001}}),
+                                layer("ReLU", "r", {{"max_value", 6.0}, {"negative_slope", 0.0}, {"threshold", 0.0}}),
+                                layer("ZeroPadding2D", "p", {{"padding", {{1, 2}, {0, 3}}}})}),
+                   3, {{"bn/gamma", g}, {"bn/beta", be}, {"bn/moving_mean", mu}, {"bn/moving_variance", var}});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    const auto y = run1(**m, x);
+    ASSERT_EQ(y.shape, (std::vector<std::int64_t>{1, 7, 8, 3}));
+    for (int h = 0; h < 7; ++h)
+        for (int w = 0; w < 8; ++w)
+            for (int c = 0; c < 3; ++c) {
+                float want = 0;
+                if (h >= 1 && h < 5 && w < 5) {
+                    const float v = x.data[static_cast<std::size_t>(((h - 1) * 5 + w) * 3 + c)];
+                    want = (v - mu.data[c]) / std::sqrt(var.data[c] + 0.001F) * g.data[c] + be.data[c];
+                    want = std::clamp(want, 0.0F, 6.0F);
+                }
+                EXPECT_NEAR(y.data[static_cast<std::size_t>((h * 8 + w) * 3 + c)], want, 1e-4);
+            }
+}
+
+TEST(Layers, PoolingUpsamplingFlattenDenseSoftmax) {
+    const auto x = ref::random({1, 5, 6, 2}, 12);
+    // AveragePooling2D 'same' excludes the padding, like TensorFlow.
+    auto avg = build(json::array({layer("AveragePooling2D", "a",
+                                        {{"pool_size", {2, 2}}, {"strides", {2, 2}}, {"padding", "same"}})}),
+                     2, {});
+    ASSERT_TRUE(avg.ok()) << avg.error().message;
+    const auto ya = run1(**avg, x);
+    ASSERT_EQ(ya.shape, (std::vector<std::int64_t>{1, 3, 3, 2}));
+    // bottom row of windows covers only row 4
+    EXPECT_NEAR(ya.data[static_cast<std::size_t>((2 * 3 + 0) * 2 + 1)],
+                (x.data[static_cast<std::size_t>((4 * 6 + 0) * 2 + 1)] +
+                 x.data[static_cast<std::size_t>((4 * 6 + 1) * 2 + 1)]) /
+                    2,
+                1e-5);
+    auto mx = build(json::array({layer("MaxPooling2D", "m", {{"pool_size", {2, 2}}, {"padding", "valid"}}),
+                                 layer("UpSampling2D", "u", {{"size", {2, 3}}, {"interpolation", "nearest"}})}),
+                    2, {});
+    ASSERT_TRUE(mx.ok()) << mx.error().message;
+    const auto ym = run1(**mx, x);
+    ASSERT_EQ(ym.shape, (std::vector<std::int64_t>{1, 4, 9, 2}));
+    float want = -1e9F;
+    for (int h = 0; h < 2; ++h)
+        for (int w = 2; w < 4; ++w)
+            want = std::max(want, x.data[static_cast<std::size_t>((h * 6 + w) * 2)]);
+    EXPECT_FLOAT_EQ(ym.data[static_cast<std::size_t>((1 * 9 + 5) * 2)], want);  // pooled (0,1) → rows 0-1, cols 3-5
+    // Flatten follows Keras' NHWC order; Dense + softmax.
+    const auto k = ref::random({60, 4}, 13), b = ref::random({4}, 14);
+    auto fd = build(json::array({layer("Flatten", "f", json::object()), layer("Dropout", "dr", {{"rate", 0.5}}),
+                                 layer("Dense", "d", {{"units", 4}, {"activation", "softmax"}, {"use_bias", true}})}),
+                    2, {{"d/kernel", k}, {"d/bias", b}});
+    ASSERT_TRUE(fd.ok()) << fd.error().message;
+    const auto yd = run1(**fd, x);
+    ASSERT_EQ(yd.shape, (std::vector<std::int64_t>{1, 4}));
+    double logits[4], z = 0;
+    for (int o = 0; o < 4; ++o) {
+        logits[o] = b.data[o];
+        for (int i = 0; i < 60; ++i)
+            logits[o] += x.data[static_cast<std::size_t>(i)] * k.data[static_cast<std::size_t>(i * 4 + o)];
+        z += std::exp(logits[o]);
+    }
+    for (int o = 0; o < 4; ++o)
+        EXPECT_NEAR(yd.data[static_cast<std::size_t>(o)], std::exp(logits[o]) / z, 1e-5);
+    auto gap = build(
+        json::array({layer("GlobalAveragePooling2D", "g", json::object()), layer("Softmax", "s", {{"axis", -1}})}), 2,
+        {});
+    ASSERT_TRUE(gap.ok()) << gap.error().message;
+    const auto yg = run1(**gap, x);
+    double mean[2] = {0, 0};
+    for (int i = 0; i < 30; ++i)
+        for (int c = 0; c < 2; ++c)
+            mean[c] += x.data[static_cast<std::size_t>(i * 2 + c)] / 30.0;
+    EXPECT_NEAR(yg.data[0], std::exp(mean[0]) / (std::exp(mean[0]) + std::exp(mean[1])), 1e-5);
+}
+
+TEST(Layers, MergeLayersMultiplyBetaPixelShuffle) {
+    const auto x = ref::random({1, 3, 4, 12}, 15);
+    json l = json::array({layer("MultiplyBeta", "mb", {{"beta", 0.2}}), layer("Add", "add", json::object()),
+                          layer("Multiply", "mul", json::object()), layer("Concatenate", "cat", {{"axis", -1}}),
+                          layer("PixelShuffle2x", "ps", {{"scale", 2}})});
+    l[1]["inbound_nodes"] = json::array(
+        {json::array({json::array({"in", 0, 0, json::object()}), json::array({"mb", 0, 0, json::object()})})});
+    l[2]["inbound_nodes"] = json::array(
+        {json::array({json::array({"add", 0, 0, json::object()}), json::array({"in", 0, 0, json::object()})})});
+    l[3]["inbound_nodes"] = json::array(
+        {json::array({json::array({"mul", 0, 0, json::object()}), json::array({"mb", 0, 0, json::object()})})});
+    auto m = build(l, 12, {});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    const auto y = run1(**m, x);
+    ASSERT_EQ(y.shape, (std::vector<std::int64_t>{1, 6, 8, 6}));  // 24 channels → 6 at 2x
+    // depth_to_space (NHWC): out[h*2+i, w*2+j, c] = cat[h, w, (i*2+j)*6 + c]
+    for (int h = 0; h < 3; ++h)
+        for (int w = 0; w < 4; ++w)
+            for (int i = 0; i < 2; ++i)
+                for (int j = 0; j < 2; ++j)
+                    for (int c = 0; c < 6; ++c) {
+                        const int cc = (i * 2 + j) * 6 + c;
+                        const float v = x.data[static_cast<std::size_t>((h * 4 + w) * 12 + cc % 12)];
+                        const float want = cc < 12 ? (v + 0.2F * v) * v : 0.2F * v;
+                        EXPECT_NEAR(y.data[static_cast<std::size_t>(((h * 2 + i) * 8 + w * 2 + j) * 6 + c)], want,
+                                    1e-5);
+                    }
+}
+
+TEST(Layers, UnknownLayerIsRefusedWithNameAndClass) {
+    auto m = build(json::array({layer("FancyWarp2D", "warp_1", {{"strength", 3}})}), 3, {});
+    ASSERT_FALSE(m.ok());
+    EXPECT_EQ(m.error().code, Errc::unsupported);
+    EXPECT_NE(m.error().message.find("warp_1"), std::string::npos) << m.error().message;
+    EXPECT_NE(m.error().message.find("FancyWarp2D"), std::string::npos) << m.error().message;
+    auto a = build(json::array({layer("Activation", "act", {{"activation", "mish"}})}), 3, {});
+    ASSERT_FALSE(a.ok());
+    EXPECT_NE(a.error().message.find("mish"), std::string::npos);
+}
+
+TEST(Layers, MissingWeightIsNamed) {
+    auto m = build(json::array({layer("Conv2D", "c", {{"filters", 2}, {"kernel_size", {3, 3}}, {"padding", "same"}})}),
+                   3, {});
+    ASSERT_FALSE(m.ok());
+    EXPECT_NE(m.error().message.find("c/kernel"), std::string::npos) << m.error().message;
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "atelier/provenance/cose.h"
+#include "atelier/provenance/crypto.h"
+
+using namespace atelier;
+using namespace atelier::provenance;
+
+namespace {
+std::filesystem::path temp_dir(const std::string& name) {
+    auto d = std::filesystem::temp_directory_path() / ("atelier-prov-" + name + "-" + random_uuid());
+    std::filesystem::create_directories(d);
+    return d;
+}
+}  // namespace
+
+TEST(Crypto, CaIssuesCertificatesThatMeetTheC2paProfile) {
+    auto ca = CertificateAuthority::create({"Test CA", "Atelier tests", ""});
+    ASSERT_TRUE(ca.ok()) << ca.error().message;
+    auto key = Key::generate(SigningAlg::es256);
+    ASSERT_TRUE(key.ok());
+    auto cert = ca->issue_signing_cert(*key, {"Alice", "Studio", "alice@example.com"});
+    ASSERT_TRUE(cert.ok()) << cert.error().message;
+    EXPECT_EQ(cert->common_name(), "Alice");
+    EXPECT_EQ(cert->issuer_common_name(), "Test CA");
+    const std::vector<Certificate> chain = {*cert, ca->certificate()};
+    auto untrusted = check_chain(chain, {});
+    EXPECT_TRUE(untrusted.profile_ok) << untrusted.profile_problem;
+    EXPECT_FALSE(untrusted.trusted);
+    auto trusted = check_chain(chain, {ca->certificate()});
+    EXPECT_TRUE(trusted.trusted) << trusted.trust_problem;
+    // Another CA is not an anchor for it.
+    auto other = CertificateAuthority::create({"Other CA", "", ""});
+    ASSERT_TRUE(other.ok());
+    EXPECT_FALSE(check_chain(chain, {other->certificate()}).trusted);
+    // The CA certificate itself is no signing certificate.
+    EXPECT_FALSE(check_chain({ca->certificate()}, {}).profile_ok);
+    // Round trip through PEM.
+    auto again = CertificateAuthority::from_pem(ca->key().private_pem(), ca->certificate().pem());
+    ASSERT_TRUE(again.ok());
+    EXPECT_FALSE(CertificateAuthority::from_pem(other->key().private_pem(), ca->certificate().pem()).ok());
+}
+
+TEST(Crypto, CoseSign1RoundTripsForEs256AndEd25519) {
+    auto ca = CertificateAuthority::create({"Test CA", "", ""});
+    ASSERT_TRUE(ca.ok());
+    for (SigningAlg alg : {SigningAlg::es256, SigningAlg::ed25519, SigningAlg::es384}) {
+        auto key = Key::generate(alg);
+        ASSERT_TRUE(key.ok());
+        auto cert = ca->issue_signing_cert(*key, {"Signer", "", ""});
+        ASSERT_TRUE(cert.ok());
+        SigningIdentity id{std::move(*key), alg, {*cert, ca->certificate()}};
+        const Bytes claim = {'c', 'l', 'a', 'i', 'm'};
+        auto cose = cose_sign1_detached(id, claim);
+        ASSERT_TRUE(cose.ok()) << cose.error().message;
+        auto msg = cose_sign1_parse(*cose);
+        ASSERT_TRUE(msg.ok()) << msg.error().message;
+        EXPECT_EQ(msg->alg_id, cose_alg_id(alg));
+        ASSERT_EQ(msg->x5chain.size(), 2u);
+        EXPECT_FALSE(msg->payload.has_value());
+        auto leaf = Certificate::from_der(msg->x5chain[0]);
+        ASSERT_TRUE(leaf.ok());
+        auto good = cose_sign1_verify(*msg, leaf->public_key(), claim);
+        ASSERT_TRUE(good.ok());
+        EXPECT_TRUE(*good) << alg_name(alg);
+        const Bytes other = {'c', 'l', 'a', 'i', 'M'};
+        EXPECT_FALSE(*cose_sign1_verify(*msg, leaf->public_key(), other));
+        auto bad = *msg;
+        bad.signature[3] ^= 0x01;
+        EXPECT_FALSE(*cose_sign1_verify(bad, leaf->public_key(), claim));
+        bad = *msg;
+        bad.alg_id = -999;
+        auto unsupported = cose_sign1_verify(bad, leaf->public_key(), claim);
+        ASSERT_FALSE(unsupported.ok());
+        EXPECT_EQ(unsupported.error().code, Errc::unsupported);
+    }
+}
+
+TEST(Crypto, CoseParserRejectsMalformedMessages) {
+    EXPECT_FALSE(cose_sign1_parse(cbor_encode(Cbor::tagged(17, Cbor::array()))).ok());
+    EXPECT_FALSE(cose_sign1_parse(cbor_encode(Cbor::array({Cbor::uint(1)}))).ok());
+    EXPECT_FALSE(
+        cose_sign1_parse(cbor_encode(Cbor::array({Cbor::text("x"), Cbor::map(), Cbor::null(), Cbor::bytes(Bytes{})})))
+            .ok());
+    auto r = cose_sign1_parse(
+        cbor_encode(Cbor::array({Cbor::bytes(Bytes{0x01}), Cbor::map(), Cbor::null(), Cbor::bytes(Bytes{})})));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message.find("protected header"), std::string::npos);
+}
+
+TEST(Crypto, KeyStoreCreatesPrivateKeysOnFirstUseAndReusesThem) {
+    const auto dir = temp_dir("keys");
+    KeyStore store(dir / "keys");
+    auto id = store.identity(SigningAlg::es256);
+    ASSERT_TRUE(id.ok()) << id.error().message;
+    struct stat st {};
+    ASSERT_EQ(::stat((dir / "keys" / "signer-es256.key").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    ASSERT_EQ(::stat((dir / "keys" / "ca.key").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    ASSERT_EQ(::stat((dir / "keys").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u);
+    auto again = store.identity(SigningAlg::es256);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->chain.front().der(), id->chain.front().der());
+    auto anchors = Certificate::load_bundle(store.ca_cert_path());
+    ASSERT_TRUE(anchors.ok());
+    EXPECT_TRUE(check_chain(id->chain, *anchors).trusted);
+    auto ed = store.identity(SigningAlg::ed25519);
+    ASSERT_TRUE(ed.ok()) << ed.error().message;
+    EXPECT_TRUE(check_chain(ed->chain, *anchors).trusted);
+    // A key file readable by others is refused with advice.
+    ::chmod((dir / "keys" / "signer-es256.key").c_str(), 0644);
+    auto refused = store.identity(SigningAlg::es256);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, Errc::permission_denied);
+    EXPECT_NE(refused.error().message.find("chmod 600"), std::string::npos);
+    // The message never carries key material.
+    EXPECT_EQ(refused.error().message.find("PRIVATE KEY"), std::string::npos);
+    std::filesystem::remove_all(dir);
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+// nsfwjs MobileNetV2 through the ml interpreter: preprocessing, batching,
+// probabilities, embeddings, and the tagger in the pipeline. Uses the
+// installed weights (./installer/setup.sh models).
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "atelier/base/hash.h"
+#include "atelier/base/paths.h"
+#include "atelier/image/procedural.h"
+#include "atelier/image/resize.h"
+#include "atelier/ml/registry.h"
+#include "atelier/ml/tfjs.h"
+#include "atelier/ops/tag_moderation.h"
+#include "eval_set.h"
+
+namespace atelier {
+namespace {
+
+struct Env {
+    std::shared_ptr<ml::Runtime> runtime;
+    std::shared_ptr<ml::Model> model;
+    std::string weights_hash;
+};
+
+const Env& env() {
+    static const Env e = [] {
+        Env x;
+        auto reg = ml::ModelRegistry::scan(paths::model_dirs());
+        auto mf = reg.resolve("nsfwjs-mobilenetv2");
+        EXPECT_TRUE(mf.ok()) << (mf.ok() ? "" : mf.error().message) << " (install with ./installer/setup.sh models)";
+        if (!mf) return x;
+        ml::RuntimeOptions ro;
+        ro.device = "cpu";
+        auto rt = ml::Runtime::create(ro);
+        EXPECT_TRUE(rt.ok());
+        if (!rt) return x;
+        x.runtime = *rt;
+        auto m = x.runtime->load(**mf);
+        EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
+        if (m) x.model = *m;
+        for (const auto& f : (*mf)->files)
+            if (f.path.find("shard") != std::string::npos) x.weights_hash = to_hex(f.sha256);
+        return x;
+    }();
+    return e;
+}
+
+TEST(Moderation, MinifiedNumbersInTheModelModuleParse) {
+    // nsfwjs's model.min.js writes quantisation scales like 1.36 and mins
+    // like -.5 and -0; "1.36" once came out as "10.36" (found by the peer test).
+    auto j = ml::js_literal_to_json("{q:{min:-0,scale:1.3617684158624388},r:-.5,s:.25,t:[1,-0,2.5e-3]}");
+    ASSERT_TRUE(j.ok());
+    EXPECT_EQ(*j, R"({"q":{"min":-0,"scale":1.3617684158624388},"r":-0.5,"s":0.25,"t":[1,-0,2.5e-3]})");
+}
+
+TEST(Moderation, PreprocessingFollowsNsfwjs) {
+    // 224×224 passes through as value/255; other sizes are resized with
+    // align-corners bilinear: the corners are copied exactly.
+    auto img = evalset::photo_like(224, 224, 1);
+    auto t = ops::nsfwjs_input(img).value();
+    ASSERT_EQ(t.shape, (std::vector<std::int64_t>{1, 224, 224, 3}));
+    EXPECT_FLOAT_EQ(t.data[0], img.row_as<std::uint8_t>(0)[0] / 255.0f);
+    auto big = evalset::photo_like(301, 173, 2);
+    auto tb = ops::nsfwjs_input(big).value();
+    EXPECT_FLOAT_EQ(tb.data[0], big.row_as<std::uint8_t>(0)[0] / 255.0f);
+    const std::size_t last = (223 * 224 + 223) * 3 + 2;
+    EXPECT_FLOAT_EQ(tb.data[last], big.row_as<std::uint8_t>(172)[300 * 3 + 2] / 255.0f);
+    // 16-bit is rounded to 8 bits first, as a browser canvas would.
+    auto deep = img.converted(PixelType::u16).value();
+    EXPECT_EQ(ops::nsfwjs_input(deep)->data, t.data);
+    EXPECT_FALSE(ops::nsfwjs_input(Image{}).ok());
+}
+
+TEST(Moderation, ProbabilitiesEmbeddingsAndBatching) {
+    const auto& e = env();
+    ASSERT_TRUE(e.model);
+    const Image a = evalset::photo_like(320, 240, 3), b = evalset::illustration(256, 256, 4),
+                c = evalset::line_art(200, 300, 5);
+    const Image a_small = resize(a, 160, 120).value();
+    auto batch = ops::moderate(*e.model, {&a, &b, &c, &a_small}).value();
+    ASSERT_EQ(batch.size(), 4u);
+    for (const auto& m : batch) {
+        double s = 0;
+        for (double p : m.probabilities) {
+            EXPECT_GE(p, 0.0);
+            s += p;
+        }
+        EXPECT_NEAR(s, 1.0, 1e-4);
+        ASSERT_EQ(m.embedding.size(), 1280u);
+        EXPECT_NEAR(ops::embedding_similarity(m.embedding, m.embedding), 1.0, 1e-4);
+    }
+    // The same picture at half size is nearer than other pictures.
+    const double same = ops::embedding_similarity(batch[0].embedding, batch[3].embedding);
+    EXPECT_GT(same, ops::embedding_similarity(batch[0].embedding, batch[1].embedding));
+    EXPECT_GT(same, ops::embedding_similarity(batch[0].embedding, batch[2].embedding));
+    EXPECT_GT(same, 0.9);
+    // One at a time gives the same as the batch.
+    auto single = ops::moderate(*e.model, {&b}).value();
+    for (int k = 0; k < 5; ++k)
+        EXPECT_NEAR(single[0].probabilities[k], batch[1].probabilities[k], 1e-5);
+}
+
+TEST(Moderation, TaggerJoinsThePipelineWithTheModelHash) {
+    const auto& e = env();
+    ASSERT_TRUE(e.model);
+    auto pipeline = ops::TagPipeline::with_builtin_taggers();
+    ASSERT_TRUE(pipeline.add(ops::make_moderation_tagger(e.model, e.weights_hash, "4.4.0")).ok());
+    auto r = pipeline.run(procedural::seamless_waves(300, 300, 1).value()).value();
+    EXPECT_TRUE(r.problems.empty());
+    const ops::Tag* t = r.find("moderation.neutral");
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ(t->tagger, "moderation@1");
+    EXPECT_EQ(t->model_hash.size(), 64u);
+    EXPECT_EQ(t->model_hash, e.weights_hash);
+    ASSERT_NE(r.find("moderation.rating"), nullptr);
+    ASSERT_NE(r.find("style.drawn"), nullptr);
+    EXPECT_EQ(ops::tag_value_string(r.find("embedding.dims")->value), "1280");
+}
+
+}  // namespace
+}  // namespace atelier
