@@ -64,7 +64,43 @@ CA_PEM="${XDG_DATA_HOME:-$HOME/.local/share}/atelier/keys/ca.pem"
 "$ATELIER" verify "$DEMO_DIR/signed/waves-web.jpg" --trust "$CA_PEM"
 "$ATELIER" log verify
 
-step "11. Desktop app: first frame of the Library, and screenshots (atelier-studio under Xvfb)"
+# The marketplace backend on loopback (issue 7): publish a sample in chunks, browse, buy, download,
+# check the licence and the transparency log. (The `atelier` CLI has no market client yet, so curl talks to it.)
+MARKET_BIN=${MARKET_BIN:-$(dirname "$ATELIER")/../market/atelier-market}
+if [[ -x "$MARKET_BIN" ]] && command -v curl >/dev/null && command -v jq >/dev/null; then
+  step "11. Marketplace: publish, browse, buy and verify on a local atelier-market"
+  MD="$DEMO_DIR/market"; rm -rf "$MD"; mkdir -p "$MD"
+  "$MARKET_BIN" --data "$MD/data" --listen 127.0.0.1:0 --set market.access_log=false >"$MD/stdout" 2>"$MD/server.log" &
+  MPID=$!
+  for _ in $(seq 100); do grep -q "listening on port" "$MD/stdout" 2>/dev/null && break; sleep 0.1; done
+  U="http://127.0.0.1:$(sed -n 's/listening on port //p' "$MD/stdout")"
+  j() { curl -sf -H 'Content-Type: application/json' "$@"; }
+  for who in creator buyer; do
+    j -d "{\"email\":\"$who@demo.test\",\"password\":\"demo password 1\",\"role\":\"$who\"}" "$U/v1/accounts/register" >/dev/null
+  done
+  CT=$(j -d '{"email":"creator@demo.test","password":"demo password 1"}' "$U/v1/accounts/login" | jq -r .token)
+  BT=$(j -d '{"email":"buyer@demo.test","password":"demo password 1"}' "$U/v1/accounts/login" | jq -r .token)
+  F="$DEMO_DIR/samples/waves-seamless.png"; SIZE=$(stat -c %s "$F"); SHA=$(sha256sum "$F" | cut -d' ' -f1)
+  ID=$(j -H "Authorization: Bearer $CT" "$U/v1/uploads" -d "{\"size\":$SIZE,\"sha256\":\"$SHA\",\"listing\":{\"title\":\"Seamless waves\",\"tags\":[\"pattern\",\"waves\"],\"price\":900,\"currency\":\"EUR\",\"provenance\":{\"model_author\":\"procedural\",\"prompt_author\":\"demo\"}}}" | jq -r .id)
+  split -b $((SIZE / 3 + 1)) -d "$F" "$MD/chunk."
+  OFF=0
+  for c in "$MD"/chunk.*; do
+    curl -sf -X PUT -H "Authorization: Bearer $CT" -H "X-Chunk-SHA256: $(sha256sum "$c" | cut -d' ' -f1)" \
+      --data-binary @"$c" "$U/v1/uploads/$ID/chunks?offset=$OFF" | jq -c '{received, size}'
+    OFF=$((OFF + $(stat -c %s "$c")))
+  done
+  LID=$(j -X POST -H "Authorization: Bearer $CT" "$U/v1/uploads/$ID/complete" | jq -r .listing.id)
+  j "$U/v1/listings?q=waves" | jq -c '{found: [.items[].title], facets: .facets.tags}'
+  LIC=$(j -H "Authorization: Bearer $BT" -H "Idempotency-Key: demo-1" "$U/v1/purchases" -d "{\"listing_id\":\"$LID\",\"licence_type\":\"commercial\"}")
+  echo "$LIC" | jq -c '{licence: .licence.payload.licence_type, paid: .payment.amount, postings: .postings}'
+  curl -sf -H "Authorization: Bearer $BT" -o "$MD/licensed.png" "$U/v1/listings/$LID/download"
+  cmp -s "$F" "$MD/licensed.png" && echo "full resolution downloaded: identical to the upload"
+  j "$U/v1/licences/verify" -d "{\"token\":$(echo "$LIC" | jq .licence.token)}" | jq -c '{valid, on_record}'
+  j "$U/v1/log/sth" | jq -c '{tree_size, root_hash}'
+  kill "$MPID"; wait "$MPID" || true
+fi
+
+step "12. Desktop app: first frame of the Library, and screenshots (atelier-studio under Xvfb)"
 studio=${ATELIER_STUDIO:-$(dirname "$ATELIER")/../studio/atelier-studio}
 if [[ -x $studio ]] && command -v xvfb-run >/dev/null; then
   export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}

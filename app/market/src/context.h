@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Private to atelier-market: the state shared by the route files and the
+// helpers they use (authentication, JSON parsing, counters, transparency log
+// appends, the change feed, rate limits, payment provider, upload checks).
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "atelier/image/image.h"
+#include "atelier/market_server/app.h"
+#include "atelier/market_server/crypto.h"
+#include "atelier/market_server/db.h"
+#include "atelier/market_server/http.h"
+
+namespace atelier::market_server {
+
+using json = nlohmann::json;
+
+std::int64_t now_s();
+
+/// Token bucket per key (IP or account): `per_minute` requests in a burst,
+/// refilled continuously at per_minute/60 per second, so there is no window
+/// boundary to game. Thread-safe.
+class RateLimiter {
+public:
+    explicit RateLimiter(int per_minute) : m_limit(per_minute) {}
+    void set_limit(int per_minute) { m_limit = per_minute; }
+    /// True when the request may go ahead; otherwise `retry_after` seconds.
+    bool allow(const std::string& key, int& retry_after);
+
+private:
+    struct Bucket {
+        double tokens;
+        std::chrono::steady_clock::time_point at;
+    };
+    int m_limit;
+    std::mutex m_mu;
+    std::map<std::string, Bucket> m_buckets;
+};
+
+/// What a payment provider reports for one charge.
+struct Charge {
+    bool succeeded = false;
+    std::string provider_ref;    ///< the provider's id for the charge
+    std::string decline_reason;  ///< when !succeeded
+};
+
+/// A payment provider. `charge` must be idempotent on `idempotency_key`: the
+/// same key never moves money twice (real providers — Stripe, Adyen — take
+/// the key as a header). The built-in `TestPaymentProvider` moves no money:
+/// method "test_ok" (default) succeeds, "test_decline" is declined.
+class PaymentProvider {
+public:
+    virtual ~PaymentProvider() = default;
+    [[nodiscard]] virtual std::string name() const = 0;
+    virtual Result<Charge> charge(const std::string& idempotency_key, const std::string& buyer_id, std::int64_t amount,
+                                  const std::string& currency, const std::string& method) = 0;
+};
+
+class TestPaymentProvider final : public PaymentProvider {
+public:
+    std::string name() const override { return "test"; }
+    Result<Charge> charge(const std::string& idempotency_key, const std::string& buyer_id, std::int64_t amount,
+                          const std::string& currency, const std::string& method) override;
+};
+
+/// Verdict of one upload check.
+struct CheckVerdict {
+    bool reject = false;  ///< refuse the upload outright (422)
+    bool flag = false;    ///< send to the moderation queue instead of going live
+    std::string reason;
+    json summary;  ///< merged into the listing's provenance summary
+};
+
+/// A check run on a completed upload before its listing is created. The
+/// moderation model, C2PA validation and watermark reading plug in here when
+/// their modules exist; today the server registers the near-duplicate check
+/// (dHash) and the exact-duplicate check.
+class UploadCheck {
+public:
+    virtual ~UploadCheck() = default;
+    [[nodiscard]] virtual std::string name() const = 0;
+    virtual Result<CheckVerdict> check(Conn& conn, const std::filesystem::path& file, const Image& image,
+                                       const std::string& sha256, const std::string& dhash) = 0;
+};
+
+struct User {
+    std::string id;
+    std::string email;
+    std::string role;  ///< buyer, creator, admin
+    std::string display_name;
+    [[nodiscard]] bool admin() const { return role == "admin"; }
+};
+
+struct Context {
+    MarketOptions opt;
+    std::unique_ptr<Db> db;
+    SigningKey key;
+    std::filesystem::path blobs_dir, uploads_dir;
+    RateLimiter auth_ip{30}, auth_account{10}, upload_ip{600}, upload_account{600};
+    std::unique_ptr<PaymentProvider> payments;
+    std::vector<std::unique_ptr<UploadCheck>> checks;
+    HttpServer* server = nullptr;
+
+    // Cache of transparency-log leaf hashes (append-only, so a prefix cache
+    // never goes stale; refreshed from the database for other instances' appends).
+    std::mutex tlog_mu;
+    std::vector<std::string> tlog_leaves;
+
+    [[nodiscard]] std::filesystem::path blob_path(const std::string& sha) const {
+        return blobs_dir / sha.substr(0, 2) / sha;
+    }
+};
+
+/// Parses a JSON object body: nesting deeper than 32 levels, invalid UTF-8,
+/// syntax errors and non-objects give invalid_argument with a clear message.
+Result<json> parse_body(const Request& req);
+
+/// Session from `Authorization: Bearer <token>`; permission_denied (→ 401) when
+/// absent, unknown, expired or revoked.
+Result<User> authenticate(Context& ctx, Conn& conn, Request& req);
+/// 401 response for a failed authentication.
+Response unauthorized(const Error& e);
+
+/// Atomically increments a named counter; returns the new value (inside the caller's transaction).
+Result<std::int64_t> next_counter(Conn& conn, const std::string& name);
+/// Appends an event to the transparency log inside the caller's transaction; returns its index.
+Result<std::int64_t> tlog_append(Conn& conn, const std::string& kind, const std::string& ref, const json& data);
+/// Records a change for the sync feed; `scope_user` empty = visible to everyone.
+Result<void> record_change(Conn& conn, const std::string& kind, const std::string& ref,
+                           const std::string& scope_user = {});
+/// Leaf hashes of the first `n` log entries (n = 0: all); uses and refreshes the cache.
+Result<std::vector<std::string>> tlog_leaves(Context& ctx, Conn& conn, std::int64_t& size);
+
+/// Lower-case hex check.
+bool is_hex(std::string_view s, std::size_t len);
+/// Text is valid UTF-8 without control characters (except \n, \t).
+bool clean_text(std::string_view s, std::size_t max_bytes);
+
+/// The listing as the API shows it.
+json listing_json(const Row& r);
+/// Column list matching listing_json.
+extern const char* kListingColumns;
+
+/// Preview: downscale to `long_side`, blend a visible diagonal watermark.
+Result<Image> make_preview(const Image& src, int long_side);
+/// 64-bit difference hash (9×8 grey) as 16 hex digits.
+Result<std::string> dhash(const Image& src);
+int hamming_hex64(const std::string& a, const std::string& b);
+
+// Route families (one file each).
+void add_ops_routes(Router& r, Context& ctx);
+void add_account_routes(Router& r, Context& ctx);
+void add_upload_routes(Router& r, Context& ctx);
+void add_listing_routes(Router& r, Context& ctx);
+void add_licence_routes(Router& r, Context& ctx);
+void add_log_routes(Router& r, Context& ctx);
+void add_admin_routes(Router& r, Context& ctx);
+
+/// Invalidates the browse cache of this instance (after any listing write).
+void bump_listing_version();
+
+/// Shorthand: Result error → HTTP response.
+inline Response err(const Error& e) {
+    return error_response(e);
+}
+
+}  // namespace atelier::market_server
