@@ -37,8 +37,14 @@ function(atelier_add_test name)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
+  # The cases of one peer suite share the npm install of their reference
+  # implementation: they must not run (and install) at the same time.
+  set(_lock "")
+  if("peer" IN_LIST ARG_LABELS)
+    set(_lock "npm-${name}")
+  endif()
   gtest_discover_tests(${name}
     DISCOVERY_TIMEOUT 60
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
-               ENVIRONMENT "${ARG_ENV}")
+               ENVIRONMENT "${ARG_ENV}" RESOURCE_LOCK "${_lock}")
 endfunction()
