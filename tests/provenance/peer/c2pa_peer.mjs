@@ -10,6 +10,10 @@ import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
+// Node 18 (Debian 12's) has Web Crypto only as crypto.webcrypto; the wasm
+// build takes its random bytes from globalThis.crypto (global from Node 19).
+if (!globalThis.crypto) globalThis.crypto = crypto.webcrypto;
+
 const [, , modulesDir, jobsFile, resultsFile] = process.argv;
 const require = createRequire(path.join(modulesDir, 'noop.js'));
 const pkgMain = require.resolve('@contentauth/c2pa-wasm');
