@@ -125,23 +125,12 @@ Result<void> copy_to_blob(const fs::path& src, const fs::path& dst) {
     return ok();
 }
 
-/// SHA-256 of a file through a reused buffer (sha256_file allocates and
-/// zeroes 1 MiB per call, which dominated the import of small files).
+/// Hex SHA-256 of a file (base's streaming hash; it no longer zeroes its
+/// buffer per call, which used to dominate small-file imports).
 Result<std::string> hash_file(const fs::path& path, const CancelToken& cancel) {
-    constexpr std::size_t kBlock = 256 * 1024;
-    static thread_local std::unique_ptr<char[]> buffer(new char[kBlock]);
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(Errc::io_error, "cannot read '" + path.string() + "'");
-    Sha256 h;
-    while (in) {
-        if (cancel.cancelled()) return fail(Errc::cancelled, "import cancelled");
-        in.read(buffer.get(), kBlock);
-        const auto got = in.gcount();
-        if (got > 0) h.update(std::string_view(buffer.get(), static_cast<std::size_t>(got)));
-    }
-    if (in.bad()) return fail(Errc::io_error, "reading '" + path.string() + "' failed");
-    const auto digest = h.finish();
-    return to_hex(digest);
+    auto digest = sha256_file(path, cancel);
+    if (!digest) return std::move(digest).error();
+    return to_hex(*digest);
 }
 
 bool is_disk_full(const Error& e) {
