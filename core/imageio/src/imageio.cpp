@@ -31,9 +31,10 @@ std::vector<fs::path> module_candidates() {
     }
     std::array<char, 4096> exe{};
     const ssize_t n = ::readlink("/proc/self/exe", exe.data(), exe.size() - 1);
-    if (n > 0) c.push_back((fs::path(std::string(exe.data(), static_cast<std::size_t>(n))).parent_path() /
-                            ATELIER_IMAGEIO_MODULE_RELPATH)
-                               .lexically_normal());
+    if (n > 0)
+        c.push_back((fs::path(std::string(exe.data(), static_cast<std::size_t>(n))).parent_path() /
+                     ATELIER_IMAGEIO_MODULE_RELPATH)
+                        .lexically_normal());
     c.emplace_back(ATELIER_IMAGEIO_MODULE_BUILD_PATH);
     return c;
 }
@@ -78,8 +79,7 @@ Loaded open_module() {
         return l;
     }
     l.error = Error{Errc::not_found, "the image codec module libatelier_imageio_oiio.so was not found (looked in " +
-                                         tried +
-                                         "); reinstall Atelier or set ATELIER_IMAGEIO_MODULE to its path"};
+                                         tried + "); reinstall Atelier or set ATELIER_IMAGEIO_MODULE to its path"};
     return l;
 }
 

@@ -16,6 +16,8 @@ namespace atelier::imageio::oiio {
 namespace fs = std::filesystem;
 namespace OIIO = OIIO_NAMESPACE;
 
+bool readable_extension(const fs::path& path);  // below; shadows the facade's
+
 namespace {
 
 std::string first_line(std::string s) {
@@ -75,7 +77,6 @@ std::vector<std::uint8_t> icc_from(const OIIO::ImageSpec& spec) {
     return {bytes, bytes + p->type().numelements() * p->nvalues()};
 }
 
-
 // Whether a text attribute travels from one file to another.
 bool portable_attribute(const std::string& name) {
     if (name.find(':') == std::string::npos)
@@ -85,8 +86,6 @@ bool portable_attribute(const std::string& name) {
 }
 
 }  // namespace
-
-
 
 namespace {
 
@@ -222,7 +221,6 @@ Result<Image> load(const fs::path& path, const ImageLimits& limits) {
     return img;
 }
 
-
 bool readable_extension(const fs::path& path) {
     const auto ext = lower_ext(path);
     if (ext.size() < 2) return false;
@@ -345,8 +343,8 @@ extern "C" __attribute__((visibility("default"))) const atelier::imageio::detail
 atelier_imageio_backend_v1() {
     namespace io = atelier::imageio;
     static const io::detail::BackendV1 backend{
-        io::detail::kBackendAbi, OIIO_VERSION_STRING, &io::oiio::probe, &io::oiio::load, &io::oiio::save,
-        &io::oiio::readable_extension,
+        io::detail::kBackendAbi, OIIO_VERSION_STRING, &io::oiio::probe,
+        &io::oiio::load,         &io::oiio::save,     &io::oiio::readable_extension,
     };
     return &backend;
 }
