@@ -115,6 +115,13 @@ Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemInd
             }
         }
     };
+    auto apply_tag_filter = [&](const std::string& value, bool negated) -> Result<void> {
+        if (mem_indexable_tag_value(value)) {
+            apply_tag(value, negated);
+            return ok();
+        }
+        return apply_set({sql::kIdsTagName, sql::kIdsTagValue}, value, negated);
+    };
     if (!q.text.empty()) ATELIER_TRY(apply_set({sql::kIdsFts}, fts_match(q.text, " "), false));
     if (!q.excluded_text.empty()) ATELIER_TRY(apply_set({sql::kIdsFts}, fts_match(q.excluded_text, " OR "), true));
     struct ColPred {
@@ -126,7 +133,7 @@ Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemInd
     std::vector<const QueryFilter*> num_preds;
     for (const auto& f : q.filters) {
         if (f.key == "tag")
-            apply_tag(f.value, f.negated);
+            ATELIER_TRY(apply_tag_filter(f.value, f.negated));
         else if (f.key == "keyword")
             ATELIER_TRY(apply_set({sql::kIdsKeyword}, f.value, f.negated));
         else if (f.key == "collection")
@@ -140,6 +147,7 @@ Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemInd
         if (p.code < 0 && !p.negated) return std::vector<std::uint32_t>{};
     std::vector<std::uint32_t> rows;
     for (std::size_t i = 0; i < n; ++i) {
+        if (!ix.alive[i]) continue;
         if (!hits.empty() && (hits[i] == 255 || hits[i] != positive_sets)) continue;
         bool keep = true;
         for (const auto& p : col_preds) {
@@ -191,44 +199,199 @@ int MemIndex::Dict::find(std::string_view v) const {
     return it == codes.end() ? -1 : it->second;
 }
 
+bool mem_indexable_tag_value(std::string_view v) noexcept {
+    if (v.empty()) return false;
+    if (v[0] == '#') return false;
+    return v.find_first_not_of("0123456789.-+eE") != std::string_view::npos;
+}
+
+namespace {
+
+/// Writes the columns of the row `s` points at (kMemIndexRow's columns) into row `r` (== size(): append).
+Result<void> set_row(MemIndex& ix, std::size_t r, sql::Statement& s) {
+    std::uint16_t codes[MemIndex::kCols];
+    for (int c = 0; c < MemIndex::kCols; ++c) {
+        if (ix.dicts[c].values.size() >= 65535)
+            return fail(Errc::limit_exceeded, "too many distinct values to index in memory");
+        codes[c] = ix.dicts[c].code_of(s.text_view(1 + c));
+    }
+    const std::int8_t seamless = s.is_null(7) ? std::int8_t{-1} : static_cast<std::int8_t>(s.int64(7) != 0);
+    if (r == ix.id.size()) {
+        ix.id.push_back(s.int64(0));
+        for (int c = 0; c < MemIndex::kCols; ++c)
+            ix.cols[c].push_back(codes[c]);
+        ix.seamless.push_back(seamless);
+        ix.width.push_back(static_cast<std::int32_t>(s.int64(8)));
+        ix.height.push_back(static_cast<std::int32_t>(s.int64(9)));
+        ix.rating.push_back(static_cast<std::uint8_t>(s.int64(10)));
+        ix.created.push_back(s.int64(11));
+        ix.alive.push_back(1);
+        return ok();
+    }
+    for (int c = 0; c < MemIndex::kCols; ++c)
+        ix.cols[c][r] = codes[c];
+    ix.seamless[r] = seamless;
+    ix.width[r] = static_cast<std::int32_t>(s.int64(8));
+    ix.height[r] = static_cast<std::int32_t>(s.int64(9));
+    ix.rating[r] = static_cast<std::uint8_t>(s.int64(10));
+    ix.created[r] = s.int64(11);
+    ix.alive[r] = 1;
+    return ok();
+}
+
+/// Adds the tags of rows read from `t` (asset_id, name, value; ascending ids)
+/// to the lists, for rows from `first_row` on. Appends when `append`.
+Result<void> add_tags_sorted(MemIndex& ix, sql::Statement& t, std::size_t first_row) {
+    std::size_t row = first_row;
+    auto add = [](std::vector<std::uint32_t>& v, std::uint32_t r) {
+        if (v.empty() || v.back() < r) {
+            v.push_back(r);
+            return;
+        }
+        auto it = std::lower_bound(v.begin(), v.end(), r);
+        if (it == v.end() || *it != r) v.insert(it, r);
+    };
+    while (true) {
+        auto r = t.step();
+        if (!r) return std::move(r).error();
+        if (!*r) return ok();
+        const auto id = t.int64(0);
+        while (row < ix.id.size() && ix.id[row] < id)
+            ++row;
+        if (row >= ix.id.size() || ix.id[row] != id) continue;
+        add(ix.tag_names[lower(t.text_view(1))], static_cast<std::uint32_t>(row));
+        if (auto v = t.text_view(2); mem_indexable_tag_value(v))
+            add(ix.tag_values[lower(v)], static_cast<std::uint32_t>(row));
+    }
+}
+
+Result<std::int64_t> scalar(sql::Database& db, std::string_view q) {
+    auto st = db.cached(q);
+    if (!st) return std::move(st).error();
+    sql::StatementLease s(*st);
+    auto row = s->step();
+    if (!row) return std::move(row).error();
+    return *row ? s->int64(0) : 0;
+}
+
+/// More changed rows than this since the last catch-up: load again instead.
+constexpr std::size_t kMaxPatchedRows = 50000;
+
+}  // namespace
+
 Result<MemIndex> MemIndex::load(sql::Database& db) {
     MemIndex ix;
+    auto seq = scalar(db, sql::kMaxChangeSeq);
+    if (!seq) return std::move(seq).error();
+    ix.change_seq = *seq;
     auto s = db.prepare(sql::kMemIndexLoad);
     if (!s) return std::move(s).error();
     while (true) {
         auto row = s->step();
         if (!row) return std::move(row).error();
         if (!*row) break;
-        ix.id.push_back(s->int64(0));
-        for (int c = 0; c < kCols; ++c) {
-            if (ix.dicts[c].values.size() >= 65535)
-                return fail(Errc::limit_exceeded, "too many distinct values to index in memory");
-            ix.cols[c].push_back(ix.dicts[c].code_of(s->text_view(1 + c)));
-        }
-        ix.seamless.push_back(s->is_null(7) ? std::int8_t{-1} : static_cast<std::int8_t>(s->int64(7) != 0));
-        ix.width.push_back(static_cast<std::int32_t>(s->int64(8)));
-        ix.height.push_back(static_cast<std::int32_t>(s->int64(9)));
-        ix.rating.push_back(static_cast<std::uint8_t>(s->int64(10)));
-        ix.created.push_back(s->int64(11));
+        ATELIER_TRY(set_row(ix, ix.id.size(), *s));
     }
     auto t = db.prepare(sql::kMemIndexTags);
     if (!t) return std::move(t).error();
-    std::size_t row = 0;
-    auto add = [](std::vector<std::uint32_t>& v, std::uint32_t r) {
-        if (v.empty() || v.back() != r) v.push_back(r);
-    };
-    while (true) {
-        auto r = t->step();
-        if (!r) return std::move(r).error();
-        if (!*r) break;
-        const auto id = t->int64(0);
-        while (row < ix.id.size() && ix.id[row] < id)
-            ++row;
-        if (row >= ix.id.size() || ix.id[row] != id) continue;
-        add(ix.tag_names[lower(t->text_view(1))], static_cast<std::uint32_t>(row));
-        if (auto v = t->text_view(2); !v.empty()) add(ix.tag_values[lower(v)], static_cast<std::uint32_t>(row));
-    }
+    ATELIER_TRY(add_tags_sorted(ix, *t, 0));
     return ix;
+}
+
+Result<bool> MemIndex::catch_up(sql::Database& db) {
+    auto max_seq = scalar(db, sql::kMaxChangeSeq);
+    if (!max_seq) return std::move(max_seq).error();
+    if (*max_seq != change_seq) {
+        auto min_seq = scalar(db, sql::kMinChangeSeq);
+        if (!min_seq) return std::move(min_seq).error();
+        if (*max_seq < change_seq || *min_seq > change_seq + 1) return false;  // pruned past us
+    }
+    // Changed or removed rows (new ones come below, by id).
+    std::vector<AssetId> changed;
+    if (*max_seq != change_seq) {
+        auto st = db.cached(sql::kChangedSince);
+        if (!st) return std::move(st).error();
+        sql::StatementLease s(*st);
+        s->bind(1, change_seq);
+        const AssetId max_id = id.empty() ? 0 : id.back();
+        while (true) {
+            auto row = s->step();
+            if (!row) return std::move(row).error();
+            if (!*row) break;
+            if (s->int64(0) <= max_id) changed.push_back(s->int64(0));
+            if (changed.size() > kMaxPatchedRows) return false;
+        }
+    }
+    std::vector<std::uint32_t> rows;
+    for (AssetId a : changed) {
+        auto it = std::lower_bound(id.begin(), id.end(), a);
+        if (it != id.end() && *it == a) rows.push_back(static_cast<std::uint32_t>(it - id.begin()));
+    }
+    if (!rows.empty()) {
+        // Drop those rows from every tag list, then re-read them.
+        std::vector<std::uint8_t> mark(id.size(), 0);
+        for (auto r : rows)
+            mark[r] = 1;
+        for (auto* lists : {&tag_names, &tag_values})
+            for (auto& [k, v] : *lists)
+                v.erase(std::remove_if(v.begin(), v.end(), [&](std::uint32_t r) { return mark[r] != 0; }), v.end());
+        auto st = db.cached(sql::kMemIndexRow);
+        if (!st) return std::move(st).error();
+        auto tt = db.cached(sql::kMemIndexTagsOf);
+        if (!tt) return std::move(tt).error();
+        for (auto r : rows) {
+            {
+                sql::StatementLease s(*st);
+                s->bind(1, id[r]);
+                auto row = s->step();
+                if (!row) return std::move(row).error();
+                if (!*row) {
+                    alive[r] = 0;  // removed
+                    continue;
+                }
+                ATELIER_TRY(set_row(*this, r, **st));
+            }
+            sql::StatementLease t(*tt);
+            t->bind(1, id[r]);
+            while (true) {
+                auto row = t->step();
+                if (!row) return std::move(row).error();
+                if (!*row) break;
+                auto add = [r](std::vector<std::uint32_t>& v) {
+                    auto it = std::lower_bound(v.begin(), v.end(), r);
+                    if (it == v.end() || *it != r) v.insert(it, r);
+                };
+                add(tag_names[lower(t->text_view(0))]);
+                if (auto v = t->text_view(1); mem_indexable_tag_value(v)) add(tag_values[lower(v)]);
+            }
+        }
+    }
+    // New rows and their tags.
+    const AssetId max_id = id.empty() ? 0 : id.back();
+    const std::size_t first_new = id.size();
+    {
+        auto st = db.cached(sql::kMemIndexRowsAfter);
+        if (!st) return std::move(st).error();
+        sql::StatementLease s(*st);
+        s->bind(1, max_id);
+        while (true) {
+            auto row = s->step();
+            if (!row) return std::move(row).error();
+            if (!*row) break;
+            ATELIER_TRY(set_row(*this, id.size(), **st));
+            if (id.size() - first_new > kMaxPatchedRows) return false;
+        }
+    }
+    if (id.size() > first_new) {
+        auto st = db.cached(sql::kMemIndexTagsAfter);
+        if (!st) return std::move(st).error();
+        sql::StatementLease s(*st);
+        s->bind(1, max_id);
+        ATELIER_TRY(add_tags_sorted(*this, **st, first_new));
+    }
+    if (*max_seq != change_seq || id.size() > first_new) newest_order.clear();
+    change_seq = *max_seq;
+    return true;
 }
 
 bool mem_index_helps_search(const ParsedQuery& q) {
@@ -241,9 +404,132 @@ bool mem_index_helps_search(const ParsedQuery& q) {
     });
 }
 
-Result<Page> mem_search(sql::Database& db, const Library::Impl& impl, const MemIndex& ix, const ParsedQuery& q,
+namespace {
+
+/// Fraction of the library whose text has a word starting with `term` (an
+/// over-estimate); nullopt when the term is not a plain word.
+Result<std::optional<double>> fts_fraction(sql::Database& db, const std::string& term, std::size_t n) {
+    if (term.empty() || n == 0) return std::optional<double>{};
+    std::string t;
+    for (char c : term) {
+        const auto u = static_cast<unsigned char>(c);
+        if (!std::isalnum(u)) return std::optional<double>{};  // phrases, punctuation: tokenised differently
+        t.push_back(static_cast<char>(std::tolower(u)));
+    }
+    std::string end = t;
+    end.back() = static_cast<char>(end.back() + 1);
+    auto st = db.cached(sql::kFtsPrefixDocs);
+    if (!st) return std::move(st).error();
+    sql::StatementLease s(*st);
+    s->bind(1, t).bind(2, end);
+    auto row = s->step();
+    if (!row) return std::move(row).error();
+    const double docs = *row ? static_cast<double>(s->int64(0)) : 0.0;
+    return std::optional<double>{std::min(1.0, docs / static_cast<double>(n))};
+}
+
+/// Most probes the fast path may spend before it gives way to the full set.
+constexpr std::size_t kProbeBudget = 2500;
+
+/// Free text sorted newest/oldest, without a total: walks the rows in sort
+/// order, checks the other filters in memory and probes FTS5 for each row
+/// until the page is full. Worth it when the words are common (reading a
+/// doclist of a quarter of the library costs far more than a few hundred
+/// probes); nullopt when it does not apply or would need too many probes.
+Result<std::optional<std::vector<std::uint32_t>>> probe_text_search(sql::Database& db, MemIndex& ix,
+                                                                    const ParsedQuery& q, std::string_view cursor,
+                                                                    int limit) {
+    using None = std::optional<std::vector<std::uint32_t>>;
+    if (q.text.empty() || (q.sort != SortOrder::newest && q.sort != SortOrder::oldest)) return None{};
+    const std::size_t n = ix.size();
+    // A temp table (per connection); a read-only connection cannot make it: full set then.
+    if (!db.exec(sql::kCreateFtsVocab, "estimating a text search")) return None{};
+    double fraction = 1.0;
+    for (const auto& t : q.text) {
+        auto f = fts_fraction(db, t, n);
+        if (!f) return std::move(f).error();
+        if (!*f) return None{};
+        fraction *= **f;
+    }
+    for (const auto& t : q.excluded_text) {
+        auto f = fts_fraction(db, t, n);
+        if (!f) return std::move(f).error();
+        if (!*f) return None{};
+        fraction *= 1.0 - std::min(0.99, **f);
+    }
+    if (fraction <= 0 || static_cast<double>(limit + 1) / fraction > static_cast<double>(kProbeBudget) / 2)
+        return None{};
+    // The other filters, as a row mask.
+    std::vector<std::uint8_t> mask;
+    if (!q.filters.empty()) {
+        ParsedQuery rest = q;
+        rest.text.clear();
+        rest.excluded_text.clear();
+        auto rows = matching_rows(db, ix, rest);
+        if (!rows) return std::move(rows).error();
+        mask.assign(n, 0);
+        for (auto r : *rows)
+            mask[r] = 1;
+    }
+    if (ix.newest_order.size() != n) {
+        ix.newest_order.resize(n);
+        for (std::size_t i = 0; i < n; ++i)
+            ix.newest_order[i] = static_cast<std::uint32_t>(i);
+        std::sort(ix.newest_order.begin(), ix.newest_order.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return ix.created[a] != ix.created[b] ? ix.created[a] > ix.created[b] : ix.id[a] > ix.id[b];
+        });
+    }
+    const bool newest = q.sort == SortOrder::newest;
+    // Position after the cursor, in walk order.
+    std::size_t pos = 0;
+    if (!cursor.empty()) {
+        auto keys = decode_cursor(cursor, q.sort);
+        if (!keys) return std::move(keys).error();
+        const std::int64_t c_created = (*keys)[0].get<std::int64_t>(), c_id = (*keys)[1].get<std::int64_t>();
+        auto after = [&](std::uint32_t r) {  // whether row r comes after the cursor in walk order
+            if (newest) return ix.created[r] != c_created ? ix.created[r] < c_created : ix.id[r] < c_id;
+            return ix.created[r] != c_created ? ix.created[r] > c_created : ix.id[r] > c_id;
+        };
+        if (newest) {
+            pos = static_cast<std::size_t>(std::partition_point(ix.newest_order.begin(), ix.newest_order.end(),
+                                                                [&](std::uint32_t r) { return !after(r); }) -
+                                           ix.newest_order.begin());
+        } else {
+            pos = static_cast<std::size_t>(std::partition_point(ix.newest_order.rbegin(), ix.newest_order.rend(),
+                                                                [&](std::uint32_t r) { return !after(r); }) -
+                                           ix.newest_order.rbegin());
+        }
+    }
+    std::string match = "(" + fts_match(q.text, " ") + ")";
+    if (!q.excluded_text.empty()) match += " NOT (" + fts_match(q.excluded_text, " OR ") + ")";
+    auto st = db.cached(sql::kProbeFts);
+    if (!st) return std::move(st).error();
+    std::vector<std::uint32_t> out;
+    std::size_t probes = 0;
+    for (; pos < n && out.size() < static_cast<std::size_t>(limit) + 1; ++pos) {
+        const std::uint32_t r = newest ? ix.newest_order[pos] : ix.newest_order[n - 1 - pos];
+        if (!ix.alive[r] || (!mask.empty() && !mask[r])) continue;
+        if (++probes > kProbeBudget) return None{};
+        sql::StatementLease s(*st);
+        s->bind(1, match).bind(2, ix.id[r]);
+        auto row = s->step();
+        if (!row) return std::move(row).error();
+        if (*row) out.push_back(r);
+    }
+    return std::optional<std::vector<std::uint32_t>>{std::move(out)};
+}
+
+}  // namespace
+
+Result<Page> mem_search(sql::Database& db, const Library::Impl& impl, MemIndex& ix, const ParsedQuery& q,
                         std::string_view cursor, int limit, bool with_total) {
-    auto rows = matching_rows(db, ix, q);
+    std::optional<std::vector<std::uint32_t>> probed;
+    if (!with_total) {
+        auto p = probe_text_search(db, ix, q, cursor, limit);
+        if (!p) return std::move(p).error();
+        probed = std::move(p).value();
+    }
+    auto rows = probed ? Result<std::vector<std::uint32_t>>(std::move(*probed)) : matching_rows(db, ix, q);
     if (!rows) return std::move(rows).error();
     Page page;
     if (with_total) page.total = static_cast<std::int64_t>(rows->size());
@@ -265,7 +551,7 @@ Result<Page> mem_search(sql::Database& db, const Library::Impl& impl, const MemI
         }
     };
     std::vector<std::uint32_t>& rs = *rows;
-    if (!cursor.empty()) {
+    if (!cursor.empty() && !probed) {
         auto keys = decode_cursor(cursor, q.sort);
         if (!keys) return std::move(keys).error();
         std::vector<std::int64_t> k;
