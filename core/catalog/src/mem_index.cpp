@@ -2,7 +2,10 @@
 #include "mem_index_p.h"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
+#include <functional>
+#include <optional>
 
 #include "library_p.h"
 #include "sql_p.h"
@@ -44,21 +47,50 @@ int column_of(const std::string& key) {
     return -1;
 }
 
+/// The row of asset `id`, or -1 when it is newer than the index.
+std::int64_t row_of(const MemIndex& ix, std::int64_t id) {
+    const std::size_t n = ix.size();
+    // Ids are dense in practice: try the direct slot before searching.
+    if (id >= 1 && static_cast<std::size_t>(id) <= n && ix.id[static_cast<std::size_t>(id - 1)] == id) return id - 1;
+    auto it = std::lower_bound(ix.id.begin(), ix.id.end(), id);
+    if (it == ix.id.end() || *it != id) return -1;
+    return it - ix.id.begin();
+}
+
+/// The rows whose text matches one free-text term (FTS5, prefix-matched),
+/// as a bitmap, from the index's cache when it was asked for since the last
+/// change. Reading a common word's doclist costs tens of ms at a million
+/// assets; the cache makes the next page, the facet counts and the next
+/// keystrokes of the same words cost nothing.
+Result<const std::vector<std::uint64_t>*> term_rows(sql::Database& db, const MemIndex& ix, const std::string& term) {
+    std::string key = fts_match({term}, " ");
+    if (auto it = ix.text_rows.find(key); it != ix.text_rows.end()) return &it->second;
+    if (ix.text_rows.size() >= 64) ix.text_rows.clear();  // at most 64 words x 125 KB at a million assets
+    std::vector<std::uint64_t> bits((ix.size() + 63) / 64, 0);
+    auto st = db.cached(sql::kIdsFts);
+    if (!st) return std::move(st).error();
+    sql::StatementLease s(*st);
+    s->bind(1, key);
+    while (true) {
+        auto row = s->step();
+        if (!row) return std::move(row).error();
+        if (!*row) break;
+        const auto r = row_of(ix, s->int64(0));
+        if (r >= 0) bits[static_cast<std::size_t>(r) >> 6] |= std::uint64_t{1} << (static_cast<std::size_t>(r) & 63);
+    }
+    return &(ix.text_rows[std::move(key)] = std::move(bits));
+}
+
 /// Rows matching every filter of `q`, in row order.
-Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemIndex& ix, const ParsedQuery& q) {
+/// Calls `visit` with every row matching every filter of `q`, in row order.
+Result<void> each_matching_row(sql::Database& db, const MemIndex& ix, const ParsedQuery& q,
+                               const std::function<void(std::uint32_t)>& visit) {
     const std::size_t n = ix.size();
     // Id-set filters (tags, keywords, collections, full text): count hits per row.
     std::vector<std::uint8_t> hits;
     std::vector<std::uint8_t> seen;
     int positive_sets = 0;
-    auto row_of = [&](std::int64_t id) -> std::int64_t {
-        // Ids are dense in practice: try the direct slot before searching.
-        if (id >= 1 && static_cast<std::size_t>(id) <= n && ix.id[static_cast<std::size_t>(id - 1)] == id)
-            return id - 1;
-        auto it = std::lower_bound(ix.id.begin(), ix.id.end(), id);
-        if (it == ix.id.end() || *it != id) return -1;  // newer than the index
-        return it - ix.id.begin();
-    };
+
     // One filter may read several streams (a tag by name and by value): `seen`
     // keeps a row from counting twice for the same filter.
     auto apply_set = [&](std::initializer_list<std::string_view> sqls, const std::string& value,
@@ -75,7 +107,7 @@ Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemInd
                 auto row = s->step();
                 if (!row) return std::move(row).error();
                 if (!*row) break;
-                const auto r = row_of(s->int64(0));
+                const auto r = row_of(ix, s->int64(0));
                 if (r < 0) continue;
                 const auto i = static_cast<std::size_t>(r);
                 if (sqls.size() > 1) {
@@ -122,8 +154,14 @@ Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemInd
         }
         return apply_set({sql::kIdsTagName, sql::kIdsTagValue}, value, negated);
     };
-    if (!q.text.empty()) ATELIER_TRY(apply_set({sql::kIdsFts}, fts_match(q.text, " "), false));
-    if (!q.excluded_text.empty()) ATELIER_TRY(apply_set({sql::kIdsFts}, fts_match(q.excluded_text, " OR "), true));
+    // Free text: one row bitmap per term, kept until the library changes.
+    std::vector<const std::vector<std::uint64_t>*> text_in, text_out;
+    for (const auto* terms : {&q.text, &q.excluded_text})
+        for (const auto& t : *terms) {
+            auto bits = term_rows(db, ix, t);
+            if (!bits) return std::move(bits).error();
+            (terms == &q.text ? text_in : text_out).push_back(*bits);
+        }
     struct ColPred {
         int col;
         int code;  // -1: the value is not in the library
@@ -144,41 +182,88 @@ Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemInd
             num_preds.push_back(&f);
     }
     for (const auto& p : col_preds)
-        if (p.code < 0 && !p.negated) return std::vector<std::uint32_t>{};
-    std::vector<std::uint32_t> rows;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (!ix.alive[i]) continue;
-        if (!hits.empty() && (hits[i] == 255 || hits[i] != positive_sets)) continue;
-        bool keep = true;
+        if (p.code < 0 && !p.negated) return ok();
+    // Numeric filters resolved once (not a string compare per row).
+    enum NumKind { k_seamless, k_width, k_height, k_rating, k_after, k_before };
+    struct NumPred {
+        NumKind kind;
+        CompareOp op;
+        std::int64_t number;
+        bool negated;
+    };
+    std::vector<NumPred> nums;
+    for (const QueryFilter* f : num_preds) {
+        const NumKind k = f->key == "seamless" ? k_seamless
+                          : f->key == "width"  ? k_width
+                          : f->key == "height" ? k_height
+                          : f->key == "rating" ? k_rating
+                          : f->key == "after"  ? k_after
+                                               : k_before;
+        nums.push_back({k, f->op, f->number, f->negated});
+    }
+    auto check = [&](std::size_t i) {
+        if (!ix.alive[i]) return;
+        if (!hits.empty() && (hits[i] == 255 || hits[i] != positive_sets)) return;
         for (const auto& p : col_preds) {
             const bool eq = p.code >= 0 && ix.cols[p.col][i] == p.code;
-            if (eq == p.negated) {
-                keep = false;
-                break;
-            }
+            if (eq == p.negated) return;
         }
-        if (!keep) continue;
-        for (const QueryFilter* f : num_preds) {
+        for (const NumPred& f : nums) {
             bool m = false;
-            if (f->key == "seamless")
-                m = ix.seamless[i] == f->number;
-            else if (f->key == "width")
-                m = compare(ix.width[i], f->op, f->number);
-            else if (f->key == "height")
-                m = compare(ix.height[i], f->op, f->number);
-            else if (f->key == "rating")
-                m = compare(ix.rating[i], f->op, f->number);
-            else if (f->key == "after")
-                m = ix.created[i] >= f->number;
-            else if (f->key == "before")
-                m = ix.created[i] < f->number;
-            if (m == f->negated) {
-                keep = false;
-                break;
+            switch (f.kind) {
+                case k_seamless:
+                    m = ix.seamless[i] == f.number;
+                    break;
+                case k_width:
+                    m = compare(ix.width[i], f.op, f.number);
+                    break;
+                case k_height:
+                    m = compare(ix.height[i], f.op, f.number);
+                    break;
+                case k_rating:
+                    m = compare(ix.rating[i], f.op, f.number);
+                    break;
+                case k_after:
+                    m = ix.created[i] >= f.number;
+                    break;
+                case k_before:
+                    m = ix.created[i] < f.number;
+                    break;
+            }
+            if (m == f.negated) return;
+        }
+        visit(static_cast<std::uint32_t>(i));
+    };
+    if (!text_in.empty()) {
+        // Only the rows whose bits survive every text bitmap, 64 at a time.
+        const std::size_t words = (n + 63) / 64;
+        for (std::size_t w = 0; w < words; ++w) {
+            std::uint64_t m = ~std::uint64_t{0};
+            for (const auto* b : text_in)
+                m &= (*b)[w];
+            for (const auto* b : text_out)
+                m &= ~(*b)[w];
+            while (m != 0) {
+                const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(m));
+                m &= m - 1;
+                if (i < n) check(i);
             }
         }
-        if (keep) rows.push_back(static_cast<std::uint32_t>(i));
+        return ok();
     }
+    for (std::size_t i = 0; i < n; ++i) {
+        bool excluded = false;
+        for (const auto* b : text_out)
+            excluded = excluded || ((*b)[i >> 6] >> (i & 63) & 1) != 0;
+        if (!excluded) check(i);
+    }
+    return ok();
+}
+
+/// Rows matching every filter of `q`, in row order.
+Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemIndex& ix, const ParsedQuery& q) {
+    std::vector<std::uint32_t> rows;
+    ATELIER_TRY(each_matching_row(db, ix, q, [&](std::uint32_t r) { rows.push_back(r); }));
     return rows;
 }
 
@@ -332,9 +417,16 @@ Result<bool> MemIndex::catch_up(sql::Database& db) {
         std::vector<std::uint8_t> mark(id.size(), 0);
         for (auto r : rows)
             mark[r] = 1;
+        const bool few = rows.size() < 64;  // binary searches beat a scan of every list
         for (auto* lists : {&tag_names, &tag_values})
-            for (auto& [k, v] : *lists)
-                v.erase(std::remove_if(v.begin(), v.end(), [&](std::uint32_t r) { return mark[r] != 0; }), v.end());
+            for (auto& [k, v] : *lists) {
+                if (few) {
+                    for (auto r : rows)
+                        if (auto it = std::lower_bound(v.begin(), v.end(), r); it != v.end() && *it == r) v.erase(it);
+                } else {
+                    v.erase(std::remove_if(v.begin(), v.end(), [&](std::uint32_t r) { return mark[r] != 0; }), v.end());
+                }
+            }
         auto st = db.cached(sql::kMemIndexRow);
         if (!st) return std::move(st).error();
         auto tt = db.cached(sql::kMemIndexTagsOf);
@@ -389,7 +481,7 @@ Result<bool> MemIndex::catch_up(sql::Database& db) {
         s->bind(1, max_id);
         ATELIER_TRY(add_tags_sorted(*this, **st, first_new));
     }
-    if (*max_seq != change_seq || id.size() > first_new) newest_order.clear();
+    if (*max_seq != change_seq || id.size() > first_new) text_rows.clear();
     change_seq = *max_seq;
     return true;
 }
@@ -404,135 +496,9 @@ bool mem_index_helps_search(const ParsedQuery& q) {
     });
 }
 
-namespace {
-
-/// Fraction of the library whose text has a word starting with `term` (an
-/// over-estimate); nullopt when the term is not a plain word.
-Result<std::optional<double>> fts_fraction(sql::Database& db, const std::string& term, std::size_t n) {
-    if (term.empty() || n == 0) return std::optional<double>{};
-    std::string t;
-    for (char c : term) {
-        const auto u = static_cast<unsigned char>(c);
-        if (!std::isalnum(u)) return std::optional<double>{};  // phrases, punctuation: tokenised differently
-        t.push_back(static_cast<char>(std::tolower(u)));
-    }
-    std::string end = t;
-    end.back() = static_cast<char>(end.back() + 1);
-    auto st = db.cached(sql::kFtsPrefixDocs);
-    if (!st) return std::move(st).error();
-    sql::StatementLease s(*st);
-    s->bind(1, t).bind(2, end);
-    auto row = s->step();
-    if (!row) return std::move(row).error();
-    const double docs = *row ? static_cast<double>(s->int64(0)) : 0.0;
-    return std::optional<double>{std::min(1.0, docs / static_cast<double>(n))};
-}
-
-/// Most probes the fast path may spend before it gives way to the full set.
-constexpr std::size_t kProbeBudget = 2500;
-
-/// Free text sorted newest/oldest, without a total: walks the rows in sort
-/// order, checks the other filters in memory and probes FTS5 for each row
-/// until the page is full. Worth it when the words are common (reading a
-/// doclist of a quarter of the library costs far more than a few hundred
-/// probes); nullopt when it does not apply or would need too many probes.
-Result<std::optional<std::vector<std::uint32_t>>> probe_text_search(sql::Database& db, MemIndex& ix,
-                                                                    const ParsedQuery& q, std::string_view cursor,
-                                                                    int limit) {
-    using None = std::optional<std::vector<std::uint32_t>>;
-    if (q.text.empty() || (q.sort != SortOrder::newest && q.sort != SortOrder::oldest)) return None{};
-    const std::size_t n = ix.size();
-    // A temp table (per connection); a read-only connection cannot make it: full set then.
-    if (!db.exec(sql::kCreateFtsVocab, "estimating a text search")) return None{};
-    double fraction = 1.0;
-    for (const auto& t : q.text) {
-        auto f = fts_fraction(db, t, n);
-        if (!f) return std::move(f).error();
-        if (!*f) return None{};
-        fraction *= **f;
-    }
-    for (const auto& t : q.excluded_text) {
-        auto f = fts_fraction(db, t, n);
-        if (!f) return std::move(f).error();
-        if (!*f) return None{};
-        fraction *= 1.0 - std::min(0.99, **f);
-    }
-    if (fraction <= 0 || static_cast<double>(limit + 1) / fraction > static_cast<double>(kProbeBudget) / 2)
-        return None{};
-    // The other filters, as a row mask.
-    std::vector<std::uint8_t> mask;
-    if (!q.filters.empty()) {
-        ParsedQuery rest = q;
-        rest.text.clear();
-        rest.excluded_text.clear();
-        auto rows = matching_rows(db, ix, rest);
-        if (!rows) return std::move(rows).error();
-        mask.assign(n, 0);
-        for (auto r : *rows)
-            mask[r] = 1;
-    }
-    if (ix.newest_order.size() != n) {
-        ix.newest_order.resize(n);
-        for (std::size_t i = 0; i < n; ++i)
-            ix.newest_order[i] = static_cast<std::uint32_t>(i);
-        std::sort(ix.newest_order.begin(), ix.newest_order.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return ix.created[a] != ix.created[b] ? ix.created[a] > ix.created[b] : ix.id[a] > ix.id[b];
-        });
-    }
-    const bool newest = q.sort == SortOrder::newest;
-    // Position after the cursor, in walk order.
-    std::size_t pos = 0;
-    if (!cursor.empty()) {
-        auto keys = decode_cursor(cursor, q.sort);
-        if (!keys) return std::move(keys).error();
-        const std::int64_t c_created = (*keys)[0].get<std::int64_t>(), c_id = (*keys)[1].get<std::int64_t>();
-        auto after = [&](std::uint32_t r) {  // whether row r comes after the cursor in walk order
-            if (newest) return ix.created[r] != c_created ? ix.created[r] < c_created : ix.id[r] < c_id;
-            return ix.created[r] != c_created ? ix.created[r] > c_created : ix.id[r] > c_id;
-        };
-        if (newest) {
-            pos = static_cast<std::size_t>(std::partition_point(ix.newest_order.begin(), ix.newest_order.end(),
-                                                                [&](std::uint32_t r) { return !after(r); }) -
-                                           ix.newest_order.begin());
-        } else {
-            pos = static_cast<std::size_t>(std::partition_point(ix.newest_order.rbegin(), ix.newest_order.rend(),
-                                                                [&](std::uint32_t r) { return !after(r); }) -
-                                           ix.newest_order.rbegin());
-        }
-    }
-    std::string match = "(" + fts_match(q.text, " ") + ")";
-    if (!q.excluded_text.empty()) match += " NOT (" + fts_match(q.excluded_text, " OR ") + ")";
-    auto st = db.cached(sql::kProbeFts);
-    if (!st) return std::move(st).error();
-    std::vector<std::uint32_t> out;
-    std::size_t probes = 0;
-    for (; pos < n && out.size() < static_cast<std::size_t>(limit) + 1; ++pos) {
-        const std::uint32_t r = newest ? ix.newest_order[pos] : ix.newest_order[n - 1 - pos];
-        if (!ix.alive[r] || (!mask.empty() && !mask[r])) continue;
-        if (++probes > kProbeBudget) return None{};
-        sql::StatementLease s(*st);
-        s->bind(1, match).bind(2, ix.id[r]);
-        auto row = s->step();
-        if (!row) return std::move(row).error();
-        if (*row) out.push_back(r);
-    }
-    return std::optional<std::vector<std::uint32_t>>{std::move(out)};
-}
-
-}  // namespace
-
-Result<Page> mem_search(sql::Database& db, const Library::Impl& impl, MemIndex& ix, const ParsedQuery& q,
+Result<Page> mem_search(sql::Database& db, const Library::Impl& impl, const MemIndex& ix, const ParsedQuery& q,
                         std::string_view cursor, int limit, bool with_total) {
-    std::optional<std::vector<std::uint32_t>> probed;
-    if (!with_total) {
-        auto p = probe_text_search(db, ix, q, cursor, limit);
-        if (!p) return std::move(p).error();
-        probed = std::move(p).value();
-    }
-    auto rows = probed ? Result<std::vector<std::uint32_t>>(std::move(*probed)) : matching_rows(db, ix, q);
-    if (!rows) return std::move(rows).error();
     Page page;
-    if (with_total) page.total = static_cast<std::int64_t>(rows->size());
     // Sort keys as ascending tuples (descending orders negated).
     struct Key {
         std::int64_t a, b, c;
@@ -550,31 +516,46 @@ Result<Page> mem_search(sql::Database& db, const Library::Impl& impl, MemIndex& 
                 return {-ix.created[r], -ix.id[r], 0};
         }
     };
-    std::vector<std::uint32_t>& rs = *rows;
-    if (!cursor.empty() && !probed) {
+    std::optional<Key> after;
+    if (!cursor.empty()) {
         auto keys = decode_cursor(cursor, q.sort);
         if (!keys) return std::move(keys).error();
         std::vector<std::int64_t> k;
         for (const auto& j : *keys)
             k.push_back(j.get<std::int64_t>());
-        Key after{};
         switch (q.sort) {
             case SortOrder::oldest:
-                after = {k[0], k[1], 0};
+                after = Key{k[0], k[1], 0};
                 break;
             case SortOrder::rating:
-                after = {-k[0], -k[1], -k[2]};
+                after = Key{-k[0], -k[1], -k[2]};
                 break;
             default:
-                after = {-k[0], -k[1], 0};
+                after = Key{-k[0], -k[1], 0};
                 break;
         }
-        rs.erase(std::remove_if(rs.begin(), rs.end(), [&](std::uint32_t r) { return !(after < key_of(r)); }), rs.end());
     }
-    const std::size_t take = std::min(rs.size(), static_cast<std::size_t>(limit) + 1);
-    std::partial_sort(rs.begin(), rs.begin() + static_cast<std::ptrdiff_t>(take), rs.end(),
-                      [&](std::uint32_t x, std::uint32_t y) { return key_of(x) < key_of(y); });
-    rs.resize(take);
+    // One pass: count the matches, keep the best limit+1 after the cursor in
+    // a bounded heap (no list of every match, no sort of it).
+    const std::size_t cap = static_cast<std::size_t>(limit) + 1;
+    auto better = [&](std::uint32_t x, std::uint32_t y) { return key_of(x) < key_of(y); };
+    std::vector<std::uint32_t> rs;
+    rs.reserve(cap + 1);
+    std::int64_t total = 0;
+    ATELIER_TRY(each_matching_row(db, ix, q, [&](std::uint32_t r) {
+        ++total;
+        if (after && !(*after < key_of(r))) return;
+        if (rs.size() < cap) {
+            rs.push_back(r);
+            std::push_heap(rs.begin(), rs.end(), better);  // the worst kept row on top
+        } else if (better(r, rs.front())) {
+            std::pop_heap(rs.begin(), rs.end(), better);
+            rs.back() = r;
+            std::push_heap(rs.begin(), rs.end(), better);
+        }
+    }));
+    std::sort_heap(rs.begin(), rs.end(), better);
+    if (with_total) page.total = total;
     const bool more = rs.size() > static_cast<std::size_t>(limit);
     if (more) rs.resize(static_cast<std::size_t>(limit));
     // The page's rows from the database, in our order.

@@ -51,9 +51,10 @@ struct MemIndex {
     std::uint64_t own_writes = 0;   // Impl::writes when last current
     std::int64_t change_seq = 0;    // the last asset_changes entry applied
 
-    /// Rows in newest-first order (created_at, id descending), made on first
-    /// use and dropped by any change; for the free-text fast path.
-    std::vector<std::uint32_t> newest_order;
+    /// Free-text term (as an FTS5 match) -> bitmap of the rows it matches;
+    /// filled on use, emptied by any change the index catches up with.
+    /// Mutable: a cache, only touched with the Library's mutex held.
+    mutable std::unordered_map<std::string, std::vector<std::uint64_t>> text_rows;
 
     /// Loads everything (call inside a read transaction).
     static Result<MemIndex> load(sql::Database& db);
@@ -72,7 +73,7 @@ bool mem_indexable_tag_value(std::string_view v) noexcept;
 
 bool mem_index_helps_search(const ParsedQuery& q);
 
-Result<Page> mem_search(sql::Database& db, const Library::Impl& impl, MemIndex& index, const ParsedQuery& q,
+Result<Page> mem_search(sql::Database& db, const Library::Impl& impl, const MemIndex& index, const ParsedQuery& q,
                         std::string_view cursor, int limit, bool with_total);
 Result<FacetCounts> mem_facets(sql::Database& db, const MemIndex& index, const ParsedQuery& q);
 

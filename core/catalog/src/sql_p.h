@@ -414,14 +414,6 @@ inline constexpr std::string_view kIdsKeyword = "SELECT asset_id FROM keywords W
 inline constexpr std::string_view kIdsCollection =
     "SELECT i.asset_id FROM collection_items i JOIN collections c ON c.id = i.collection_id WHERE c.name = ?1";
 inline constexpr std::string_view kIdsFts = "SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?1";
-/// One asset against a full-text expression (FTS5 seeks each doclist to the rowid).
-inline constexpr std::string_view kProbeFts = "SELECT 1 FROM assets_fts WHERE assets_fts MATCH ?1 AND rowid = ?2";
-/// Per-connection view of the FTS5 vocabulary (documents per term), for estimates.
-inline constexpr std::string_view kCreateFtsVocab =
-    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.assets_fts_vocab USING fts5vocab(main, assets_fts, row)";
-/// Documents holding a term in [?1, ?2) (a prefix range); over-counts documents with several such terms.
-inline constexpr std::string_view kFtsPrefixDocs =
-    "SELECT coalesce(sum(doc), 0) FROM temp.assets_fts_vocab WHERE term >= ?1 AND term < ?2";
 inline constexpr std::string_view kSummariesByIds =
     "SELECT a.id, a.hash, a.title, a.path, a.width, a.height, a.format, a.rating, a.created_at, a.storage "
     "FROM assets a WHERE a.id IN (SELECT value FROM json_each(?1))";
