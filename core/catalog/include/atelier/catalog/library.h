@@ -151,7 +151,9 @@ public:
     /// Counts per facet value for the assets matching `query`.
     Result<FacetCounts> facets(std::string_view query);
     Result<std::int64_t> count();
-    /// Assets whose perceptual hash is within `max_distance` bits of `id`'s, nearest first.
+    /// Assets whose perceptual hash is within `max_distance` bits of `id`'s,
+    /// nearest first; only hashes of the same algorithm are compared (the hash
+    /// tagger's pHash, or the thumbnail's dHash for assets never tagged).
     Result<std::vector<Neighbour>> similar_by_phash(AssetId id, int limit = 50, int max_distance = 12);
     /// Assets nearest to `id` by cosine distance of embeddings of the same model.
     Result<std::vector<Neighbour>> similar_by_embedding(AssetId id, int limit = 50);
@@ -187,6 +189,8 @@ public:
     Result<void> set_licence(AssetId id, std::string_view licence);
     /// Replaces the tags from `source` (a tagger id+version) with `tags`.
     Result<void> set_tags(AssetId id, std::string_view source, std::span<const Tag> tags);
+    /// Stores a hash as the thumbnail-algorithm hash (source "thumbnail"),
+    /// replacing any hash of the asset; the tagging pass stores its own.
     Result<void> set_phash(AssetId id, std::uint64_t phash);
     Result<void> set_embedding(AssetId id, std::string_view model, std::span<const float> vector);
     Result<void> add_derivation(AssetId child, std::span<const Derivation> parents);
