@@ -46,6 +46,10 @@ LIB="$DEMO_DIR/library"
 "$ATELIER" import "$DEMO_DIR/samples" "$DEMO_DIR/converted" --library "$LIB" --thumbnails
 "$ATELIER" search --library "$LIB" --facets
 "$ATELIER" search --library "$LIB" "width>=1024 sort:width" --json --limit 5
+# The import ran the auto-taggers after its metadata pass: tags, facets and hashes are stored.
+"$ATELIER" search --library "$LIB" "seamless:yes" --limit 5
+"$ATELIER" similar "$DEMO_DIR/reupload.jpg" --in "$LIB"
+"$ATELIER" retag --check --library "$LIB"
 "$ATELIER" show 1 --library "$LIB"
 mkdir -p "$DEMO_DIR/exported"
 "$ATELIER" export 1 2 "$DEMO_DIR/exported" --library "$LIB"

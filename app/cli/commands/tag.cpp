@@ -4,8 +4,8 @@
 // and nsfwjs moderation when its model is installed).
 // atelier similar FILE --in DIR [--radius N] [--by phash|embedding]:
 // near-duplicates of FILE among the images under DIR by pHash (mirrored
-// copies included), or the most alike by MobileNetV2 embedding. Searching
-// the asset library instead of a folder comes with the catalog.
+// copies included), or the most alike by MobileNetV2 embedding. `--in` an
+// asset library folder answers from its stored hashes (retag.cpp).
 
 #if ATELIER_HAVE_OPS
 
@@ -28,6 +28,12 @@
 namespace atelier::cli {
 
 std::vector<std::filesystem::path> model_search_dirs(const Context& ctx);
+#ifdef ATELIER_HAVE_AUTOTAG
+// retag.cpp: `--in LIBRARY` answers from the library's stored hashes / embeddings.
+bool is_library_dir(const std::string& dir);
+int run_similar_library(Context& ctx, const std::string& file, const std::string& dir, int radius,
+                        const std::string& by, int top);
+#endif
 
 namespace {
 
@@ -252,6 +258,9 @@ int run_similar(Context& ctx, const std::string& file, const std::string& dir, i
     if (radius < 0 || radius > 64) return report(ctx, fail(Errc::invalid_argument, "--radius must be 0..64"), kUsage);
     if (by != "phash" && by != "embedding")
         return report(ctx, fail(Errc::invalid_argument, "--by must be phash or embedding"), kUsage);
+#ifdef ATELIER_HAVE_AUTOTAG
+    if (is_library_dir(dir)) return run_similar_library(ctx, file, dir, radius, by, std::max(1, top));
+#endif
     auto limits = imageio::ImageLimits::from_config(ctx.config);
     if (!limits) return report(ctx, limits.error());
     if (by == "embedding") {
@@ -351,7 +360,7 @@ ATELIER_CLI_COMMAND("similar", 41, [](CLI::App& app, Context& ctx) {
     static std::string file, dir, by = "phash";
     static int radius = 12, top = 10;
     cmd->add_option("file", file, "the image to look for")->required();
-    cmd->add_option("--in", dir, "folder to search (recursively); the asset library comes with the catalog")
+    cmd->add_option("--in", dir, "folder to search (recursively), or an asset library folder (its stored hashes)")
         ->required();
     cmd->add_option("--radius", radius, "largest pHash Hamming distance that counts as a match (0..64)")
         ->capture_default_str();

@@ -50,6 +50,7 @@ const std::vector<ConfigKey>& Config::known_keys() {
         {"jobs.workers", "0", "job queue worker threads; 0 = one per core"},
         {"jobs.max_queued", "1024", "jobs that may wait in the queue before new ones are refused"},
         {"library.path", "", "asset library folder; empty = $XDG_DATA_HOME/atelier"},
+        {"library.tag_on_import", "true", "run the auto-taggers over new assets after an import's metadata pass"},
         {"models.path", "", "extra models folder searched before the defaults"},
         {"ml.device", "auto", "auto, cpu or cuda"},
         {"ml.precision", "fp32", "fp32, bf16, fp16 or auto"},
