@@ -6,7 +6,7 @@
 //    with a linear scan measured side by side as the peer.
 //  - MobileNetV2 (nsfwjs) batch throughput on the CPU and the pipeline with
 //    the moderation tagger (when the ml runtime and the model are present).
-//   bench_tagging [--images N] [--hashes N] [--queries N] [--radius R] [--ml-threads N]
+//   bench_tagging [--images N] [--hashes N] [--queries N] [--radius R] [--ml 0|1] [--ml-threads N]
 //   (--images 0 runs only the index benchmark)
 
 #include <algorithm>
@@ -157,6 +157,26 @@ void bench_pipeline(int count, std::shared_ptr<void> moderation_model) {
             per_tagger[id] += ms;
     }
     const double single_ms = ms_since(t0);
+    // The intrinsic cost per tagger: this thread's CPU time (not preempted
+    // time), median over the images; robust on a shared machine.
+    std::map<std::string, std::vector<double>> cpu_ms;
+    for (const auto& img : images) {
+        double c = thread_cpu_ms();
+        auto preview = ops::make_preview(img);
+        cpu_ms["preview"].push_back(thread_cpu_ms() - c);
+        const ops::TagInput input{img, *preview, nullptr, {}};
+        for (const auto& tagger : pipeline.taggers()) {
+            c = thread_cpu_ms();
+            (void)tagger->tag(input);
+            cpu_ms[tagger->info().id].push_back(thread_cpu_ms() - c);
+        }
+    }
+    nlohmann::json cpu_json;
+    double cpu_total = 0;
+    for (const auto& [id, v] : cpu_ms)
+        cpu_total += percentile(v, 0.5);
+    for (const auto& [id, v] : cpu_ms)
+        cpu_json[id] = {{"cpu_median_ms", percentile(v, 0.5)}, {"share", percentile(v, 0.5) / cpu_total}};
     double total = 0;
     for (const auto& [id, ms] : per_tagger)
         total += ms;
@@ -167,7 +187,10 @@ void bench_pipeline(int count, std::shared_ptr<void> moderation_model) {
           {"images", count},
           {"images_per_s", count / (single_ms / 1000.0)},
           {"median_ms", percentile(per_image, 0.5)},
-          {"taggers", shares}});
+          {"taggers", shares},
+          {"cpu_ms_sum_of_medians", cpu_total},
+          {"cpu_images_per_s_one_core", 1000.0 / cpu_total},
+          {"taggers_cpu", cpu_json}});
     // All cores: one image per thread at a time.
     const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     std::atomic<int> next{0};
@@ -332,18 +355,20 @@ void bench_index(int n, int queries, int radius) {
 int main(int argc, char** argv) {
     int images = 20, hashes = 1'000'000, queries = 10'000, ml_threads = 0;
     std::vector<int> radii{8, 12};
+    bool ml = true;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--images")) images = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--hashes")) hashes = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--queries")) queries = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--ml-threads")) ml_threads = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--radius")) radii = {std::atoi(argv[i + 1])};
+        if (!std::strcmp(argv[i], "--ml")) ml = std::atoi(argv[i + 1]) != 0;
     }
     for (int r : radii)
         bench_index(hashes, queries, r);
     if (images > 0) bench_pipeline(images, nullptr);
 #if ATELIER_BENCH_ML
-    if (images > 0)
+    if (images > 0 && ml)
         if (auto m = bench_mobilenet(ml_threads)) bench_pipeline(images, m);
 #endif
     return 0;

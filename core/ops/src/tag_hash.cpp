@@ -17,24 +17,33 @@ namespace {
 
 using detail::Plane;
 
-// Luma composited over white, area-averaged to w × h.
-Plane luma_small(const Image& preview, int w, int h) {
-    Plane p = detail::plane_from_preview(preview);  // premultiplied RGBA
-    Plane y(p.w, p.h, 1);
-    for (std::size_t i = 0, n = static_cast<std::size_t>(p.w) * p.h; i < n; ++i) {
-        const float* q = &p.px[i * 4];
-        const float white = 1.0f - q[3];
-        y.px[i] = 0.2126f * (q[0] + white) + 0.7152f * (q[1] + white) + 0.0722f * (q[2] + white);
+// Luma composited over white, straight from the preview (f32 RGBA).
+Plane luma_over_white(const Image& preview) {
+    Plane y(preview.width(), preview.height(), 1);
+    for (int j = 0; j < y.h; ++j) {
+        const float* q = preview.row_as<float>(j);
+        float* o = y.at(0, j);
+        for (int i = 0; i < y.w; ++i, q += 4) {
+            const float a = q[3], white = 1.0f - a;
+            o[i] = 0.2126f * (q[0] * a + white) + 0.7152f * (q[1] * a + white) + 0.0722f * (q[2] * a + white);
+        }
     }
-    if (y.w < w || y.h < h) {
+    return y;
+}
+
+// A luma plane area-averaged to w × h.
+Plane luma_small(const Plane& luma, int w, int h) {
+    const Plane* y = &luma;
+    Plane up;
+    if (y->w < w || y->h < h) {
         // Tiny images: nearest-neighbour up to the hash grid first.
-        Plane up(std::max(w, y.w), std::max(h, y.h), 1);
+        up = Plane(std::max(w, y->w), std::max(h, y->h), 1);
         for (int j = 0; j < up.h; ++j)
             for (int i = 0; i < up.w; ++i)
-                up.px[static_cast<std::size_t>(j) * up.w + i] = *y.at(i * y.w / up.w, j * y.h / up.h);
-        y = std::move(up);
+                up.px[static_cast<std::size_t>(j) * up.w + i] = *y->at(i * y->w / up.w, j * y->h / up.h);
+        y = &up;
     }
-    return detail::area_downscale(y, w, h);
+    return detail::area_downscale(*y, w, h);
 }
 
 struct DctTable {
@@ -87,7 +96,8 @@ Result<PerceptualHashes> hashes_from_preview(const Image& preview) {
     if (preview.type() != PixelType::f32 || preview.channels() != 4)
         return fail(Errc::invalid_argument, "hashing needs the f32 RGBA preview from make_preview");
     PerceptualHashes h;
-    auto c = low_dct(luma_small(preview, 32, 32));
+    const Plane lum = luma_over_white(preview);
+    auto c = low_dct(luma_small(lum, 32, 32));
     h.phash = threshold_bits(c);
     // Mirroring x negates the coefficients of odd x-frequency. Our u index
     // starts at frequency 1, so even u holds odd frequencies.
@@ -95,7 +105,7 @@ Result<PerceptualHashes> hashes_from_preview(const Image& preview) {
         for (int u = 0; u < 8; u += 2)
             c[v * 8 + u] = -c[v * 8 + u];
     h.phash_mirrored = threshold_bits(c);
-    const Plane d = luma_small(preview, 9, 8);
+    const Plane d = luma_small(lum, 9, 8);
     for (int y = 0; y < 8; ++y)
         for (int x = 0; x < 8; ++x)
             if (d.px[static_cast<std::size_t>(y) * 9 + x + 1] > d.px[static_cast<std::size_t>(y) * 9 + x])
