@@ -80,6 +80,50 @@ Result<ops::TagReport> tag_file(const fs::path& file, const imageio::ImageLimits
     return r;
 }
 
+// Tags files [lo, hi) as one batch (one forward pass of the moderation model
+// for the batch); files that cannot be read get their own error.
+void tag_files_batch(const std::vector<fs::path>& files, std::size_t lo, std::size_t hi,
+                     const imageio::ImageLimits& limits, const ops::TagPipeline& pipeline, const CancelToken& cancel,
+                     std::vector<Tagged>& results) {
+    std::vector<Image> images;
+    std::vector<ops::FileFacts> facts;
+    std::vector<std::size_t> index;
+    images.reserve(hi - lo);
+    facts.reserve(hi - lo);
+    for (std::size_t i = lo; i < hi; ++i) {
+        results[i].file = files[i];
+        auto info = imageio::probe(files[i], limits);
+        if (!info) {
+            results[i].report = info.error();
+            continue;
+        }
+        auto img = imageio::load(files[i], limits);
+        if (!img) {
+            results[i].report = img.error();
+            continue;
+        }
+        images.push_back(std::move(*img));
+        facts.push_back({info->format, info->file_bytes, info->bits_per_sample, info->subimages, std::nullopt});
+        index.push_back(i);
+    }
+    std::vector<const Image*> image_ptrs;
+    std::vector<const ops::FileFacts*> fact_ptrs;
+    for (std::size_t k = 0; k < images.size(); ++k) {
+        image_ptrs.push_back(&images[k]);
+        fact_ptrs.push_back(&facts[k]);
+    }
+    auto r = pipeline.run_batch(image_ptrs, fact_ptrs, cancel);
+    for (std::size_t k = 0; k < index.size(); ++k) {
+        auto& out = results[index[k]].report;
+        if (!r)
+            out = r.error();
+        else if (!(*r)[k])
+            out = (*r)[k].error().with_context(files[index[k]].string());
+        else
+            out = std::move((*r)[k]);
+    }
+}
+
 nlohmann::json tag_json(const ops::Tag& t) {
     nlohmann::json j{{"name", t.name}, {"confidence", t.confidence}, {"tagger", t.tagger}};
     std::visit([&](const auto& v) { j["value"] = v; }, t.value);
@@ -196,10 +240,22 @@ int run_tag(Context& ctx, const std::vector<std::string>& inputs, bool moderatio
             std::fprintf(stderr, "atelier: %s\n", note.c_str());
     }
     std::vector<Tagged> results(files->size());
-    parallel_for(ctx, files->size(), any_folder || files->size() > 1, "tagging", [&](std::size_t i) {
-        results[i].file = (*files)[i];
-        results[i].report = tag_file((*files)[i], *limits, pipeline, ctx.cancel.token());
-    });
+    // With the moderation model, images go through it in batches.
+    const bool batched = std::any_of(pipeline.taggers().begin(), pipeline.taggers().end(),
+                                     [](const auto& t) { return t->info().id == "moderation"; });
+    if (batched) {
+        constexpr std::size_t kBatch = 8;
+        const std::size_t n = files->size(), batches = (n + kBatch - 1) / kBatch;
+        parallel_for(ctx, batches, true, "tagging", [&](std::size_t b) {
+            tag_files_batch(*files, b * kBatch, std::min(n, (b + 1) * kBatch), *limits, pipeline, ctx.cancel.token(),
+                            results);
+        });
+    } else {
+        parallel_for(ctx, files->size(), any_folder || files->size() > 1, "tagging", [&](std::size_t i) {
+            results[i].file = (*files)[i];
+            results[i].report = tag_file((*files)[i], *limits, pipeline, ctx.cancel.token());
+        });
+    }
     if (ctx.cancel.cancelled()) return report(ctx, fail(Errc::cancelled, "tagging cancelled"));
     int failures = 0;
     nlohmann::json all = nlohmann::json::array();

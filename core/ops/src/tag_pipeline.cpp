@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <type_traits>
 
 #include "atelier/ops/tag_hash.h"
@@ -34,6 +35,14 @@ std::string tag_value_string(const TagValue& value) {
 Tag Tagger::make_tag(std::string name, TagValue value, double confidence) const {
     const auto& i = info();
     return Tag{std::move(name), std::move(value), std::clamp(confidence, 0.0, 1.0), i.qualified(), i.model_hash};
+}
+
+std::vector<Result<std::vector<Tag>>> Tagger::tag_batch(const std::vector<const TagInput*>& inputs) const {
+    std::vector<Result<std::vector<Tag>>> out;
+    out.reserve(inputs.size());
+    for (const TagInput* in : inputs)
+        out.push_back(tag(*in));
+    return out;
 }
 
 namespace {
@@ -239,7 +248,71 @@ Result<TagReport> TagPipeline::run(const Image& image, const FileFacts* file, co
         for (auto& t : *tags)
             report.tags.push_back(std::move(t));
     }
+    blend_style_with_drawn(report);
     return report;
+}
+
+Result<std::vector<Result<TagReport>>> TagPipeline::run_batch(const std::vector<const Image*>& images,
+                                                              const std::vector<const FileFacts*>& files,
+                                                              const CancelToken& cancel) const {
+    using Clock = std::chrono::steady_clock;
+    auto ms = [](Clock::time_point a, Clock::time_point b) {
+        return std::chrono::duration<double, std::milli>(b - a).count();
+    };
+    if (!files.empty() && files.size() != images.size())
+        return fail(Errc::invalid_argument, "run_batch: one FileFacts entry per image (or none)");
+    const std::size_t n = images.size();
+    std::vector<Result<TagReport>> out;
+    out.reserve(n);
+    std::vector<std::optional<Image>> previews(n);
+    std::vector<TagInput> inputs;
+    inputs.reserve(n);  // TagInput holds references: no reallocation below
+    std::vector<std::size_t> live;  // indices with a usable preview
+    for (std::size_t i = 0; i < n; ++i) {
+        out.emplace_back(TagReport{});
+        if (!images[i]) {
+            out[i] = fail(Errc::invalid_argument, "null image in batch");
+            continue;
+        }
+        const auto t0 = Clock::now();
+        auto preview = make_preview(*images[i]);
+        if (!preview) {
+            out[i] = preview.error();
+            continue;
+        }
+        previews[i] = std::move(*preview);
+        out[i]->timings_ms.emplace_back("preview", ms(t0, Clock::now()));
+        inputs.push_back(TagInput{*images[i], *previews[i], files.empty() ? nullptr : files[i], cancel});
+        live.push_back(i);
+    }
+    std::vector<const TagInput*> ptrs;
+    for (const auto& in : inputs)
+        ptrs.push_back(&in);
+    for (const auto& tagger : m_taggers) {
+        if (cancel.cancelled()) return fail(Errc::cancelled, "tagging cancelled");
+        if (ptrs.empty()) break;
+        const auto t0 = Clock::now();
+        auto results = tagger->tag_batch(ptrs);
+        const double each = ms(t0, Clock::now()) / static_cast<double>(ptrs.size());
+        for (std::size_t k = 0; k < live.size(); ++k) {
+            TagReport& report = *out[live[k]];
+            report.timings_ms.emplace_back(tagger->info().id, each);
+            if (k >= results.size()) {
+                report.problems.push_back(
+                    {tagger->info().qualified(), Error{Errc::internal, "the tagger returned fewer results than images"}});
+                continue;
+            }
+            if (!results[k]) {
+                report.problems.push_back({tagger->info().qualified(), results[k].error()});
+                continue;
+            }
+            for (auto& t : *results[k])
+                report.tags.push_back(std::move(t));
+        }
+    }
+    for (std::size_t i : live)
+        blend_style_with_drawn(*out[i]);
+    return out;
 }
 
 }  // namespace atelier::ops
