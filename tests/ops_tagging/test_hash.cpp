@@ -54,7 +54,7 @@ TEST(Hash, IndexIsExactAgainstALinearScan) {
         for (std::uint32_t i = 0; i < 30000; ++i) {
             std::uint64_t h = rng();
             if (i % 10 == 1) h = all[i - 1] ^ (1ull << (rng() % 64)) ^ (1ull << (rng() % 64));  // near
-            if (i % 50 == 7) h = all[rng() % i];                                                  // exact
+            if (i % 50 == 7) h = all[rng() % i];                                                // exact
             all.push_back(h);
             index.add(h, i);
         }

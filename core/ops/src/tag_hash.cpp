@@ -309,8 +309,8 @@ std::vector<HashIndex::Match> HashIndex::query(std::uint64_t hash, int radius) c
                     // Report each entry once: from the first table where it qualifies.
                     bool earlier = false;
                     for (int p = 0; p < t && !earlier; ++p)
-                        earlier = __builtin_popcount(Impl::key(m->tables[static_cast<std::size_t>(p)], h) ^
-                                                     qkey[p]) <= sub_radius[p];
+                        earlier = __builtin_popcount(Impl::key(m->tables[static_cast<std::size_t>(p)], h) ^ qkey[p]) <=
+                                  sub_radius[p];
                     if (!earlier) out.push_back({tb.ids[i], d});
                 }
             };

@@ -266,7 +266,7 @@ Result<std::vector<Result<TagReport>>> TagPipeline::run_batch(const std::vector<
     out.reserve(n);
     std::vector<std::optional<Image>> previews(n);
     std::vector<TagInput> inputs;
-    inputs.reserve(n);  // TagInput holds references: no reallocation below
+    inputs.reserve(n);              // TagInput holds references: no reallocation below
     std::vector<std::size_t> live;  // indices with a usable preview
     for (std::size_t i = 0; i < n; ++i) {
         out.emplace_back(TagReport{});
@@ -298,8 +298,8 @@ Result<std::vector<Result<TagReport>>> TagPipeline::run_batch(const std::vector<
             TagReport& report = *out[live[k]];
             report.timings_ms.emplace_back(tagger->info().id, each);
             if (k >= results.size()) {
-                report.problems.push_back(
-                    {tagger->info().qualified(), Error{Errc::internal, "the tagger returned fewer results than images"}});
+                report.problems.push_back({tagger->info().qualified(),
+                                           Error{Errc::internal, "the tagger returned fewer results than images"}});
                 continue;
             }
             if (!results[k]) {
