@@ -154,8 +154,10 @@ void bench_pipeline(int count, std::shared_ptr<void> moderation_model) {
             for (std::size_t i = lo; i < hi; ++i)
                 ptrs.push_back(&images[i]);
             auto r = pipeline.run_batch(ptrs);
-            if (!r) out.push_back(r.error());
-            else out = std::move(*r);
+            if (!r)
+                out.push_back(r.error());
+            else
+                out = std::move(*r);
         }
         for (const auto& r : out)
             if (!r) {

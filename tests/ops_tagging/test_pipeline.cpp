@@ -128,6 +128,23 @@ TEST(Pipeline, RunBatchGivesWhatRunGives) {
     EXPECT_TRUE(pipeline.run_batch({}).value().empty());
 }
 
+TEST(Pipeline, ExtremeAspectRatiosAreTaggedOrExplained) {
+    const auto pipeline = ops::TagPipeline::with_builtin_taggers();
+    for (auto [w, h] : {std::pair{4096, 1}, std::pair{1, 4096}, std::pair{3000, 2}}) {
+        auto img = Image::create(w, h, 3, PixelType::u8).value();
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x)
+                img.set_sample(x, y, 0, static_cast<float>(x % 7) / 7.0f);
+        auto r = pipeline.run(img);
+        ASSERT_TRUE(r.ok()) << w << "x" << h << ": " << r.error().message;
+        EXPECT_EQ(num(*r, "width"), w);
+        EXPECT_NE(r->find("palette.1.hex"), nullptr) << w << "x" << h;
+        EXPECT_NE(r->find("hash.phash"), nullptr) << w << "x" << h;
+        for (const auto& p : r->problems)  // what cannot be done says why
+            EXPECT_NE(p.error.message.find("small"), std::string::npos) << p.tagger << ": " << p.error.message;
+    }
+}
+
 TEST(Pipeline, CancelledRunStops) {
     CancelSource src;
     src.cancel();

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <variant>
 
 #include "atelier/base/hash.h"
@@ -144,6 +145,35 @@ TEST(Moderation, BatchedPipelineMatchesSingleRuns) {
         ASSERT_NE(batch[i]->find("style.statistical"), nullptr);
         EXPECT_EQ(batch[i]->find("style")->model_hash, e.weights_hash);
     }
+}
+
+TEST(Moderation, AwkwardImagesGetFiniteProbabilities) {
+    // 1×1, fully transparent gray+alpha, 16-bit, float with NaN/Inf/HDR,
+    // 1×4096: all go through the model (nsfwjs ignores alpha and resizes).
+    const auto& e = env();
+    ASSERT_TRUE(e.model);
+    auto one = Image::create(1, 1, 3, PixelType::u8).value();
+    auto clear = Image::create(32, 32, 2, PixelType::u8).value();
+    auto deep = procedural::seamless_waves(64, 48, 3, PixelType::u16).value();
+    auto fl = evalset::photo_like(64, 64, 2).converted(PixelType::f32).value();
+    fl.row_as<float>(0)[0] = std::numeric_limits<float>::quiet_NaN();
+    fl.row_as<float>(1)[1] = std::numeric_limits<float>::infinity();
+    fl.row_as<float>(2)[2] = 1e9f;
+    auto thin = Image::create(1, 4096, 1, PixelType::u8).value();
+    auto m = ops::moderate(*e.model, {&one, &clear, &deep, &fl, &thin});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    for (const auto& r : *m) {
+        double sum = 0;
+        for (double p : r.probabilities) {
+            EXPECT_TRUE(std::isfinite(p));
+            sum += p;
+        }
+        EXPECT_NEAR(sum, 1.0, 1e-4);
+    }
+    Image empty;
+    auto none = ops::moderate(*e.model, {&empty});
+    ASSERT_FALSE(none.ok());
+    EXPECT_FALSE(none.error().message.empty());
 }
 
 TEST(Moderation, BlendedStyleOnTheEvalSet) {
