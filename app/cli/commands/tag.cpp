@@ -17,11 +17,13 @@
 #include <thread>
 
 #include "atelier/base/hash.h"
+#include "atelier/base/paths.h"
 #include "atelier/imageio/imageio.h"
 #include "atelier/ml/registry.h"
 #include "atelier/ml/runtime.h"
 #include "atelier/ops/tag_hash.h"
 #include "atelier/ops/tag_moderation.h"
+#include "atelier/ops/tag_plugins.h"
 #include "atelier/ops/tagger.h"
 #include "cli.h"
 
@@ -227,7 +229,27 @@ int run_similar_embedding(Context& ctx, const std::string& file, const std::vect
     return kOk;
 }
 
-int run_tag(Context& ctx, const std::vector<std::string>& inputs, bool moderation) {
+// Adds the tagger plugins of the data dir and of `extra_dir`; refused ones
+// are reported on stderr with their reason and skipped.
+Result<void> add_plugins(Context& ctx, ops::TagPipeline& pipeline, const std::string& extra_dir) {
+    if (!extra_dir.empty() && !fs::is_directory(extra_dir))
+        return fail(Errc::not_found, "--plugins " + extra_dir + ": no such folder");
+    std::vector<fs::path> dirs{paths::data_dir() / "plugins" / "tagger"};
+    if (!extra_dir.empty()) dirs.emplace_back(extra_dir);
+    for (const auto& dir : dirs) {
+        auto loaded = ops::load_tagger_plugins(dir);
+        for (const auto& [path, error] : loaded.rejected)
+            if (!ctx.json) std::fprintf(stderr, "atelier: skipped %s\n", error.message.c_str());
+        for (auto& t : loaded.taggers) {
+            const std::string id = t->info().qualified();
+            if (auto r = pipeline.add(std::move(t)); !r && !ctx.json)
+                std::fprintf(stderr, "atelier: skipped plugin %s: %s\n", id.c_str(), r.error().message.c_str());
+        }
+    }
+    return ok();
+}
+
+int run_tag(Context& ctx, const std::vector<std::string>& inputs, bool moderation, const std::string& plugin_dir) {
     auto limits = imageio::ImageLimits::from_config(ctx.config);
     if (!limits) return report(ctx, limits.error());
     bool any_folder = false;
@@ -235,6 +257,7 @@ int run_tag(Context& ctx, const std::vector<std::string>& inputs, bool moderatio
     if (!files) return report(ctx, files.error(), kUsage);
     if (files->empty()) return report(ctx, fail(Errc::not_found, "no image files found in the given folders"));
     auto pipeline = ops::TagPipeline::with_builtin_taggers();
+    if (auto r = add_plugins(ctx, pipeline, plugin_dir); !r) return report(ctx, r.error(), kUsage);
     if (moderation) {
         if (auto note = add_moderation(ctx, pipeline); !note.empty() && !ctx.json)
             std::fprintf(stderr, "atelier: %s\n", note.c_str());
@@ -395,10 +418,14 @@ ATELIER_CLI_COMMAND("tag", 40, [](CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("tag", "auto-tag images: specs, seamless/repeat, palette, style, perceptual hashes");
     static std::vector<std::string> inputs;
     static bool no_moderation = false;
+    static std::string plugins;
     cmd->add_option("paths", inputs, "image files or folders (searched recursively)")->required();
+    cmd->add_option("--plugins", plugins,
+                    "folder of tagger plugins (*.so, see docs/TAGGING.md) loaded in addition to "
+                    "<data dir>/plugins/tagger");
     cmd->add_flag("--no-moderation", no_moderation,
                   "skip the nsfwjs moderation/embedding model (used when installed; loads LibTorch)");
-    cmd->callback([&ctx] { ctx.exit_code = run_tag(ctx, inputs, !no_moderation); });
+    cmd->callback([&ctx] { ctx.exit_code = run_tag(ctx, inputs, !no_moderation, plugins); });
 });
 
 ATELIER_CLI_COMMAND("similar", 41, [](CLI::App& app, Context& ctx) {

@@ -71,14 +71,14 @@ public:
         input.width = in.image.width();
         input.height = in.image.height();
         input.channels = in.image.channels();
-        input.bits_per_sample =
-            in.image.type() == PixelType::u8 ? 8 : in.image.type() == PixelType::u16 ? 16 : 32;
+        input.bits_per_sample = in.image.type() == PixelType::u8 ? 8 : in.image.type() == PixelType::u16 ? 16 : 32;
         input.format = in.file ? in.file->format.c_str() : "";
         char error[512] = {0};
         if (m_plugin->tag(&input, &sink, error, sizeof error) != 0) {
             error[sizeof error - 1] = '\0';
-            return fail(Errc::invalid_argument,
-                        error[0] ? std::string(error) : "the plugin tagger '" + m_info.id + "' failed without a reason");
+            return fail(Errc::invalid_argument, error[0]
+                                                    ? std::string(error)
+                                                    : "the plugin tagger '" + m_info.id + "' failed without a reason");
         }
         return std::move(ctx.tags);
     }
@@ -96,8 +96,8 @@ Result<std::unique_ptr<Tagger>> load_tagger_plugin(const fs::path& library) {
     dlerror();
     Library lib(dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL), DlClose{});
     if (!lib)
-        return fail(Errc::invalid_argument,
-                    where + ": cannot be loaded (" + dl_error() + "); check that it is a shared library for this system");
+        return fail(Errc::invalid_argument, where + ": cannot be loaded (" + dl_error() +
+                                                "); check that it is a shared library for this system");
     auto abi = reinterpret_cast<AtelierTaggerAbiVersionFn>(dlsym(lib.get(), "atelier_tagger_abi_version"));
     auto entry = reinterpret_cast<AtelierTaggerPluginFn>(dlsym(lib.get(), "atelier_tagger_plugin"));
     if (!abi || !entry)
@@ -112,8 +112,9 @@ Result<std::unique_ptr<Tagger>> load_tagger_plugin(const fs::path& library) {
                                            "; rebuild the plugin against this version's tagger_plugin_abi.h");
     const AtelierTaggerPlugin* plugin = entry();
     if (!plugin || !plugin->id || !*plugin->id || !plugin->tag || !plugin->description || plugin->version < 1)
-        return fail(Errc::invalid_argument,
-                    where + ": incomplete description (it needs an id, a version >= 1, a description and a tag function)");
+        return fail(
+            Errc::invalid_argument,
+            where + ": incomplete description (it needs an id, a version >= 1, a description and a tag function)");
     const std::string id = plugin->id;
     if (!std::all_of(id.begin(), id.end(), [](char c) {
             return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
