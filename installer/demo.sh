@@ -33,8 +33,12 @@ step "6. Which model? slim vs medium on a 128 px texture, scored against the 512
   --scale 4 --reference "$DEMO_DIR/samples/texture.tif"
 
 step "7. Auto-tag the samples: specs, seamless/repeat type, palette, style, hashes, moderation"
-"$ATELIER" tag "$DEMO_DIR/samples"
-"$ATELIER" tag "$DEMO_DIR/samples" --json > "$DEMO_DIR/tags.json"
+# The example tagger plugin (layout: orientation, aspect ratio, cutout) from the build tree.
+PLUGINS="$(dirname "$ATELIER")/../../plugins/tagger"
+PLUGIN_ARGS=()
+[ -d "$PLUGINS" ] && PLUGIN_ARGS=(--plugins "$PLUGINS")
+"$ATELIER" tag "$DEMO_DIR/samples" "${PLUGIN_ARGS[@]}"
+"$ATELIER" tag "$DEMO_DIR/samples" "${PLUGIN_ARGS[@]}" --json > "$DEMO_DIR/tags.json"
 
 step "8. Find a re-upload: a shrunk, recompressed copy among the samples"
 "$ATELIER" convert "$DEMO_DIR/samples/waves-seamless.png" "$DEMO_DIR/reupload.jpg" --resize 300x --quality 60
