@@ -154,9 +154,27 @@ LibraryModel::LibraryModel(QObject* parent) : QAbstractListModel(parent) {
             if (!lib) return lib.error().with_context("opening the library");
             catalog::ImportOptions io;
             io.provenance = make_provenance_reader();  // files with Content Credentials keep them
-            io.on_file = [&ctx](std::size_t done, std::size_t total, const catalog::ImportEntry& e) {
-                ctx.progress(total ? static_cast<double>(done) / static_cast<double>(total) : 0.0,
-                             std::to_string(done) + "/" + std::to_string(total) + " " + e.path.filename().string());
+            int last_pct = -1;
+            io.on_file = [&ctx, &last_pct, self](std::size_t done, std::size_t total, const catalog::ImportEntry& e) {
+                const double f = total ? static_cast<double>(done) / static_cast<double>(total) : 0.0;
+                ctx.progress(f, std::to_string(done) + "/" + std::to_string(total) + " " + e.path.filename().string());
+                // The Library's import banner too, once per percent.
+                const int pct = static_cast<int>(f * 100.0);
+                if (pct == last_pct) return;
+                last_pct = pct;
+                const QString text = tr("Importing %1 of %2: %3")
+                                         .arg(done)
+                                         .arg(total)
+                                         .arg(QString::fromStdString(e.path.filename().string()));
+                QMetaObject::invokeMethod(
+                    self.data(),
+                    [self, f, text] {
+                        if (!self) return;
+                        self->m_importProgress = f;
+                        self->m_importMessage = text;
+                        Q_EMIT self->importChanged();
+                    },
+                    Qt::QueuedConnection);
             };
             auto report = (*lib)->import(paths, io, ctx.cancel_token());
             if (!report) return report.error();
@@ -166,6 +184,8 @@ LibraryModel::LibraryModel(QObject* parent) : QAbstractListModel(parent) {
                 [self, map] {
                     if (!self) return;
                     self->m_lastImport = map;
+                    self->m_importProgress = 0;
+                    self->m_importMessage.clear();
                     Q_EMIT self->importChanged();
                     Q_EMIT self->importFinished(map);
                     self->refresh();
@@ -616,9 +636,7 @@ void LibraryModel::removeSelection() {
     const QString col = activeCollection();
     if (m_selected.isEmpty()) return;
     if (col.isEmpty()) {
-        setNotice(
-            tr("Delete removes assets from the collection you are viewing. Open a collection first; "
-               "the library keeps every imported original."));
+        setNotice(tr("Open a collection to remove assets from it; Shift+Delete deletes them from the library."));
         return;
     }
     editCollection(col, QList<qint64>(m_selected.cbegin(), m_selected.cend()), true, true);
@@ -660,6 +678,44 @@ void LibraryModel::editCollection(const QString& name, const QList<qint64>& ids,
                 }
                 self->setNotice(what.arg(name));
                 if (remove) self->clearSelection();
+                self->refresh();
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void LibraryModel::deleteSelection() {
+    if (!m_lib || m_selected.isEmpty()) return;
+    QPointer<LibraryModel> self(this);
+    auto lib = m_lib;
+    QList<qint64> ids;
+    for (const auto& r : std::as_const(m_rows))  // in grid order
+        if (m_selected.contains(r.id)) ids << r.id;
+    m_pool.start([self, lib, ids] {
+        std::vector<catalog::AssetId> v(ids.cbegin(), ids.cend());
+        auto r = lib->remove(v);
+        const QString error = r ? QString() : q(r.error().message);
+        const qint64 freed = r ? static_cast<qint64>(r->bytes_freed) : 0;
+        const QString warning = r && !r->warnings.empty() ? q(r->warnings.front()) : QString();
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, ids, error, freed, warning] {
+                if (!self) return;
+                if (!error.isEmpty()) return self->setNotice(error);
+                QVariantList gone;
+                for (auto id : ids)
+                    gone << id;
+                self->m_selected.clear();
+                Q_EMIT self->selectionChanged();
+                if (ids.contains(self->m_current.value("id").toLongLong())) {
+                    self->m_current.clear();
+                    Q_EMIT self->currentAssetChanged();
+                }
+                self->setNotice(warning.isEmpty() ? tr("Deleted %n asset(s) from the library (%1 MB freed)", "",
+                                                       static_cast<int>(ids.size()))
+                                                        .arg(static_cast<double>(freed) / 1e6, 0, 'f', 1)
+                                                  : warning);
+                Q_EMIT self->assetsDeleted(gone);
                 self->refresh();
             },
             Qt::QueuedConnection);
