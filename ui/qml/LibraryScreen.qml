@@ -358,14 +358,16 @@ FocusScope {
             id: deleteDialog
             objectName: "deleteDialog"
             parent: screen
-            title: qsTr("Delete %n asset(s) from the library?", "", screen.library.selectionCount)
+            title: screen.library.selectionCount === 1 ? qsTr("Delete 1 asset from the library?")
+                   : qsTr("Delete %L1 assets from the library?").arg(screen.library.selectionCount)
             anchors.centerIn: parent
+            width: Math.min(480, parent.width - 2 * Theme.s6)
             modal: true
             onOpened: deleteButton.forceActiveFocus()
             onAccepted: screen.library.deleteSelection()
             onClosed: grid.forceActiveFocus()
             Label {
-                width: 420
+                width: parent ? parent.width : 420
                 wrapMode: Text.WordWrap
                 color: Theme.textMuted
                 text: qsTr("Their tags, collection places and thumbnails go too, and the copies the library "
@@ -373,6 +375,7 @@ FocusScope {
                            + "Derived assets are kept. This cannot be undone.")
             }
             footer: DialogButtonBox {
+                alignment: Qt.AlignRight
                 Button {
                     text: qsTr("Cancel")
                     DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
@@ -395,7 +398,8 @@ FocusScope {
         sourceComponent: Dialog {
             id: collectionDialog
             parent: screen
-            title: qsTr("Add %n asset(s) to a collection", "", screen.library.selectionCount)
+            title: screen.library.selectionCount === 1 ? qsTr("Add 1 asset to a collection")
+                   : qsTr("Add %L1 assets to a collection").arg(screen.library.selectionCount)
             anchors.centerIn: parent
             modal: true
             standardButtons: Dialog.Ok | Dialog.Cancel

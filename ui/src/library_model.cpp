@@ -711,10 +711,11 @@ void LibraryModel::deleteSelection() {
                     self->m_current.clear();
                     Q_EMIT self->currentAssetChanged();
                 }
-                self->setNotice(warning.isEmpty() ? tr("Deleted %n asset(s) from the library (%1 MB freed)", "",
-                                                       static_cast<int>(ids.size()))
-                                                        .arg(static_cast<double>(freed) / 1e6, 0, 'f', 1)
-                                                  : warning);
+                const QString mb = QString::number(static_cast<double>(freed) / 1e6, 'f', 1);
+                self->setNotice(!warning.isEmpty() ? warning
+                                : ids.size() == 1
+                                    ? tr("Deleted 1 asset from the library (%1 MB freed)").arg(mb)
+                                    : tr("Deleted %1 assets from the library (%2 MB freed)").arg(ids.size()).arg(mb));
                 Q_EMIT self->assetsDeleted(gone);
                 self->refresh();
             },
