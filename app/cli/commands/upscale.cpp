@@ -82,6 +82,7 @@ Result<ops::UpscaleResult> upscale_file(Context& ctx, Session& s, ml::Model& mod
                                               std::to_string(img->pixel_count() * sc * sc) +
                                               " pixels, over the limit of " + std::to_string(s.limits.max_pixels) +
                                               "; raise it with --set image.max_pixels=N or use a smaller scale");
+    if (ctx.progress_json) progress_event(ctx, step);  // the item starts (fraction 0)
     ops::UpscaleOptions o = s.options;
     o.precision = s.runtime->effective_precision();
     o.progress = [&ctx, step](double f) {
