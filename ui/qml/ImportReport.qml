@@ -49,7 +49,7 @@ Rectangle {
                 visible: !report.library.importing && report.problems.length > 0
                 flat: true
                 implicitHeight: 26
-                text: report.expanded ? qsTr("Hide details") : qsTr("Show %n problem(s)", "", report.problems.length)
+                text: report.expanded ? qsTr("Hide details") : (report.problems.length === 1 ? qsTr("Show 1 problem") : qsTr("Show %1 problems").arg(report.problems.length))
                 onClicked: report.expanded = !report.expanded
             }
             IconButton {

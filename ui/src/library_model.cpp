@@ -670,13 +670,16 @@ void LibraryModel::editCollection(const QString& name, const QList<qint64>& ids,
                     self->setNotice(error);
                     return;
                 }
-                const QString what = remove ? tr("Removed %n asset(s) from %1", "", static_cast<int>(ids.size()))
-                                            : tr("Added %n asset(s) to %1", "", static_cast<int>(ids.size()));
+                const bool one = ids.size() == 1;
+                const QString count = QString::number(ids.size());
+                const QString what = remove ? (one ? tr("Removed 1 asset from %1") : tr("Removed %2 assets from %1"))
+                                            : (one ? tr("Added 1 asset to %1") : tr("Added %2 assets to %1"));
+                const QString text = one ? what.arg(name) : what.arg(name, count);
                 if (recordUndo) {
-                    self->m_undo.push_back(UndoStep{what.arg(name), name, ids, remove});
+                    self->m_undo.push_back(UndoStep{text, name, ids, remove});
                     Q_EMIT self->undoChanged();
                 }
-                self->setNotice(what.arg(name));
+                self->setNotice(text);
                 if (remove) self->clearSelection();
                 self->refresh();
             },

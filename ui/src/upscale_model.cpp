@@ -172,13 +172,15 @@ void UpscaleModel::registerJobKind() {
             if (models.size() == 1) {
                 const QJsonObject& r = worker->result;
                 const int tiles = r.value("tiles").toInt();
-                detail = tr("%1×%2, ×%3 on %4, %n tile(s), %5%6, %7 ms", "", tiles)
+                detail = (tiles == 1 ? tr("%1×%2, ×%3 on %4, 1 tile, %5%6, %7 ms")
+                                     : tr("%1×%2, ×%3 on %4, %8 tiles, %5%6, %7 ms"))
                              .arg(r.value("width").toInt())
                              .arg(r.value("height").toInt())
                              .arg(r.value("scale").toInt())
                              .arg(r.value("device").toString(), r.value("precision").toString(),
                                   r.value("retried_fp32").toBool() ? tr(", retried in fp32") : QString())
                              .arg(r.value("milliseconds").toDouble(), 0, 'f', 0);
+                if (tiles != 1) detail = detail.arg(tiles);
             }
 
             QVariantList results;
@@ -226,7 +228,8 @@ void UpscaleModel::registerJobKind() {
                                                 {"results", results},
                                                 {"ms", ms},
                                                 {"parentPath", q(source->path.string())}});
-            ctx.progress(1.0, std::to_string(results.size()) + " derived asset(s) added");
+            ctx.progress(1.0, (results.size() == 1 ? std::string("1 derived asset added")
+                                                   : std::to_string(results.size()) + " derived assets added"));
             return ok();
         };
     });
