@@ -118,5 +118,10 @@ else
   echo "skipped: atelier-studio (set ATELIER_STUDIO) or xvfb-run not found"
 fi
 
+step "13. Remove an asset from the library; the progress stream the desktop app reads (--progress json)"
+first_id=$("$ATELIER" search --library "$LIB" --json --limit 1 | python3 -c 'import json, sys; print(json.load(sys.stdin)["results"][0]["id"])')
+"$ATELIER" remove "$first_id" --library "$LIB"
+"$ATELIER" --json --progress json upscale "$DEMO_DIR/upscaled/waves-256.png" "$DEMO_DIR/upscaled/waves-512.png" \
+  --model esrgan-slim --scale 2 2>&1 >/dev/null | tail -n 3
 
 printf '\nDemo results are in %s\n' "$DEMO_DIR"

@@ -111,6 +111,15 @@ struct SearchRequest {
     bool with_total = false;
 };
 
+/// What `Library::remove` did.
+struct RemoveReport {
+    std::vector<AssetId> removed;       ///< in the order given, without repeats
+    std::size_t detached_children = 0;  ///< kept assets that lost a removed parent (their own credentials keep it)
+    std::size_t files_deleted = 0;      ///< blobs and thumbnails deleted (never a file referenced in place)
+    std::uint64_t bytes_freed = 0;
+    std::vector<std::string> warnings;  ///< files that could not be deleted (the removal itself stands)
+};
+
 class Library {
 public:
     /// Opens (and creates, migrates) the library in `options.dir`. Errors:
@@ -194,6 +203,16 @@ public:
     Result<void> set_phash(AssetId id, std::uint64_t phash);
     Result<void> set_embedding(AssetId id, std::string_view model, std::span<const float> vector);
     Result<void> add_derivation(AssetId child, std::span<const Derivation> parents);
+
+    /// Removes assets from the library in one transaction: their tags,
+    /// keywords, generation metadata, collection memberships, credentials
+    /// summary and the derivation edges to their parents go with them; a
+    /// derived asset that is kept loses the link to a removed parent (counted
+    /// in `detached_children`). After the commit, the library's copy of each
+    /// file (its blob) and its thumbnail are deleted when no asset refers to
+    /// them any more; files referenced in place are never touched. All or
+    /// nothing: an unknown id (not_found) or a failed write removes nothing.
+    Result<RemoveReport> remove(std::span<const AssetId> ids);
 
     Result<std::int64_t> create_collection(std::string_view name);
     Result<void> add_to_collection(std::string_view collection, std::span<const AssetId> ids);
