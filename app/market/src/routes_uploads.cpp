@@ -20,51 +20,6 @@ Result<void> index_listing(Conn& conn, const std::string& id, const json& meta);
 
 namespace {
 
-// Exact duplicates: the same content hash already listed.
-class ExactDuplicateCheck final : public UploadCheck {
-public:
-    std::string name() const override { return "exact-duplicate"; }
-    Result<CheckVerdict> check(Conn& conn, const std::filesystem::path&, const Image&, const std::string& sha,
-                               const std::string&) override {
-        CheckVerdict v;
-        auto rows =
-            conn.query("SELECT id FROM listings WHERE asset_sha256 = $1 AND status <> 'rejected' LIMIT 1", {sha});
-        if (!rows) return std::move(rows).error();
-        if (!rows->empty()) {
-            v.flag = true;
-            v.reason = "identical file already listed as " + (*rows)[0].str(0);
-        }
-        return v;
-    }
-};
-
-// Near duplicates: 64-bit dHash within a Hamming distance of an existing listing.
-class NearDuplicateCheck final : public UploadCheck {
-public:
-    explicit NearDuplicateCheck(int max_distance) : m_max(max_distance) {}
-    std::string name() const override { return "near-duplicate-dhash"; }
-    Result<CheckVerdict> check(Conn& conn, const std::filesystem::path&, const Image&, const std::string& sha,
-                               const std::string& dh) override {
-        CheckVerdict v;
-        auto rows =
-            conn.query("SELECT id, dhash FROM listings WHERE status <> 'rejected' AND asset_sha256 <> $1", {sha});
-        if (!rows) return std::move(rows).error();
-        for (const auto& r : *rows) {
-            int d = hamming_hex64(dh, r.str(1));
-            if (d <= m_max) {
-                v.flag = true;
-                v.reason = "looks like listing " + r.str(0) + " (dHash distance " + std::to_string(d) + "/64)";
-                break;
-            }
-        }
-        v.summary = {{"dhash", dh}};
-        return v;
-    }
-
-private:
-    int m_max;
-};
-
 std::string sniff_extension(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
     unsigned char b[16] = {};
@@ -122,11 +77,6 @@ json upload_json(const Row& r) {
 const char* kUploadCols = "id, size, sha256, chunk_size, received, state, listing_id, error, user_id, meta";
 
 }  // namespace
-
-void register_default_checks(Context& ctx) {
-    ctx.checks.push_back(std::make_unique<ExactDuplicateCheck>());
-    ctx.checks.push_back(std::make_unique<NearDuplicateCheck>(ctx.opt.dhash_max_distance));
-}
 
 void add_upload_routes(Router& r, Context& ctx) {
     r.add("POST", "/v1/uploads", [&ctx](Request& req) {
@@ -378,21 +328,26 @@ void add_upload_routes(Router& r, Context& ctx) {
         if (!image)
             return fail_upload(image.error().code == Errc::limit_exceeded ? 413 : 422, "undecodable",
                                "the image cannot be accepted: " + image.error().message);
-        auto dh = dhash(*image);
-        if (!dh) return err(dh.error());
         auto meta = json::parse(up.str(9));
         bool flagged = false;
         std::string flag_reason;
         json checks = json::object();
+        std::string phash, dhash;
+        const UploadFacts facts{part, *image, sha};
         for (auto& check : ctx.checks) {
-            auto v = check->check(**conn, part, *image, sha, *dh);
+            auto v = check->check(**conn, facts);
             if (!v) return err(v.error());
             if (v->reject) return fail_upload(422, "rejected", check->name() + ": " + v->reason);
             if (v->flag && !flagged) {
                 flagged = true;
                 flag_reason = check->name() + ": " + v->reason;
             }
-            checks[check->name()] = v->flag ? v->reason : "passed";
+            json c = v->summary.is_object() ? v->summary : json::object();
+            c["status"] = v->unavailable ? "unavailable" : v->flag ? "flagged" : "passed";
+            if (!v->reason.empty()) c["reason"] = v->reason;
+            if (c.contains("phash")) phash = c["phash"].get<std::string>();
+            if (c.contains("dhash")) dhash = c["dhash"].get<std::string>();
+            checks[check->name()] = std::move(c);
         }
         auto preview = make_preview(*image, ctx.opt.preview_px);
         if (!preview) return err(preview.error());
@@ -408,9 +363,10 @@ void add_upload_routes(Router& r, Context& ctx) {
         if (auto l = link_into(part, ctx.blob_path(sha)); !l) return err(l.error());
 
         json provenance = meta.value("provenance", json::object());
+        // The C2PA validation summary is the listing's provenance summary;
+        // every check's outcome is kept beside it.
+        if (checks.contains("c2pa")) provenance["c2pa"] = checks["c2pa"];
         provenance["checks"] = checks;
-        provenance["c2pa"] = "not checked (provenance module not present)";
-        provenance["dhash"] = *dh;
         // Split: platform + contributors named by the provenance, the rest to the creator.
         json split = {{"platform_bp", ctx.opt.platform_bp}, {"contributors", json::array()}};
         if (provenance.contains("model_author") && provenance["model_author"].is_string())
@@ -438,8 +394,10 @@ void add_upload_routes(Router& r, Context& ctx) {
         auto ins = (*conn)->exec(
             "INSERT INTO listings (id, seq, creator_id, asset_sha256, title, description, tags, price, currency, "
             "offers, "
-            "provenance, split, status, width, height, format, dhash, preview_sha256, flag_reason, created, updated) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)",
+            "provenance, split, status, width, height, format, dhash, preview_sha256, flag_reason, created, updated, "
+            "phash) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, "
+            "$21)",
             {lid,
              *seq,
              u->id,
@@ -456,10 +414,11 @@ void add_upload_routes(Router& r, Context& ctx) {
              std::int64_t{image->width()},
              std::int64_t{image->height()},
              image->metadata().source_format,
-             *dh,
+             dhash,
              psha,
              flagged ? Value(flag_reason) : Value(nullptr),
-             now});
+             now,
+             phash.empty() ? Value(nullptr) : Value(phash)});
         if (!ins) return err(ins.error());
         if (auto ix = index_listing(**conn, lid, meta); !ix) return err(ix.error());
         if (flagged) {

@@ -146,6 +146,11 @@ public:
     [[nodiscard]] const Router& router() const;
     /// Access log on/off (one JSON line per request on stderr).
     void set_access_log(bool on);
+    /// Serves HTTPS only from now on (TLS 1.2+, OpenSSL through Boost.Asio):
+    /// `cert_chain` is a PEM file (server certificate first), `key` its PEM
+    /// private key. Call before `run`. Errors: invalid_argument naming the file.
+    Result<void> enable_tls(const std::filesystem::path& cert_chain, const std::filesystem::path& key);
+    [[nodiscard]] bool tls() const;
 
 private:
     struct Impl;
