@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -122,6 +123,18 @@ struct Context {
     // never goes stale; refreshed from the database for other instances' appends).
     std::mutex tlog_mu;
     std::vector<std::string> tlog_leaves;
+
+    // Uploads with a chunk being received on this instance (see ChunkSink).
+    std::mutex chunks_mu;
+    std::set<std::string> chunks_in_flight;
+    bool begin_chunk(const std::string& upload_id) {
+        std::lock_guard lock(chunks_mu);
+        return chunks_in_flight.insert(upload_id).second;
+    }
+    void end_chunk(const std::string& upload_id) {
+        std::lock_guard lock(chunks_mu);
+        chunks_in_flight.erase(upload_id);
+    }
 
     [[nodiscard]] std::filesystem::path blob_path(const std::string& sha) const {
         return blobs_dir / sha.substr(0, 2) / sha;

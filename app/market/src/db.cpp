@@ -310,8 +310,12 @@ const char* kSchemaPgFts =
     "CREATE INDEX listings_fts_gin ON listings_fts USING gin (to_tsvector('simple', body));";
 
 // Version 2: listings.phash (core/ops pHash, 16 hex digits; NULL when the
-// server was built without core/ops). listings.dhash is '' in that case.
-const char* kSchemaV2 = "ALTER TABLE listings ADD COLUMN phash TEXT;";
+// server was built without core/ops; listings.dhash is '' then), and the
+// 'listing_changes' counter (bumped by every listing write: browse caches of
+// all instances compare it).
+const char* kSchemaV2 =
+    "ALTER TABLE listings ADD COLUMN phash TEXT;"
+    "INSERT INTO counters VALUES ('listing_changes', 0);";
 
 constexpr int kSchemaVersion = 2;
 

@@ -169,7 +169,12 @@ void log_json(std::string_view level, nlohmann::json fields) {
 
 void Router::add(std::string method, std::string pattern, Handler handler, std::size_t max_body_bytes) {
     m_segments.push_back(split_path(pattern));
-    m_routes.push_back(Route{std::move(method), std::move(pattern), std::move(handler), max_body_bytes});
+    m_routes.push_back(Route{std::move(method), std::move(pattern), std::move(handler), max_body_bytes, {}});
+}
+
+void Router::add_streaming(std::string method, std::string pattern, StreamHandler handler, std::size_t max_body_bytes) {
+    m_segments.push_back(split_path(pattern));
+    m_routes.push_back(Route{std::move(method), std::move(pattern), Handler{}, max_body_bytes, std::move(handler)});
 }
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
@@ -614,7 +619,84 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, beast::tcp_stream&
                 slot += std::string(f.value());
             }
         }
-        if (read_ok && !hdr.chunked() && hp.content_length()) {
+        bool streamed = false;
+        if (read_ok && !bad && m.route->stream) {
+            // Streaming route: the handler sees the headers first, then the body
+            // goes to its sink in pieces straight from the socket.
+            streamed = true;
+            req.params = std::move(m.params);
+            if (hdr.chunked() || !hp.content_length()) {
+                res = Response::error(411, "length_required", "send the body with a Content-Length header");
+                close_after = true;
+            } else {
+                std::variant<Response, std::unique_ptr<BodySink>> opened;
+                try {
+                    opened = m.route->stream(req);
+                } catch (const std::exception& e) {
+                    log_json("error", {{"msg", "handler threw"}, {"request_id", req.request_id}, {"what", e.what()}});
+                    opened = Response::error(500, "internal", "internal error; the request id is " + req.request_id);
+                }
+                std::uint64_t remaining = *hp.content_length();
+                if (auto* r = std::get_if<Response>(&opened)) {
+                    res = std::move(*r);
+                    if (remaining > 0) close_after = true;  // the body stays unread
+                } else {
+                    auto sink = std::move(std::get<std::unique_ptr<BodySink>>(opened));
+                    bool broken = false;
+                    Result<void> wr = ok();
+                    auto feed = [&](const char* p, std::size_t n) {
+                        try {
+                            wr = sink->write(std::string_view(p, n));
+                        } catch (const std::exception& e) {
+                            wr = fail(Errc::internal, std::string("writing the body failed: ") + e.what());
+                        }
+                        remaining -= n;
+                    };
+                    if (buffer.size() > 0 && remaining > 0) {
+                        auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, buffer.size()));
+                        auto b = buffer.data();
+                        // flat_buffer: one contiguous region.
+                        feed(static_cast<const char*>(b.data()), n);
+                        buffer.consume(n);
+                    }
+                    if (remaining > 0 && wr) {
+                        std::vector<char> piece(std::min<std::uint64_t>(remaining, 256 * 1024));
+                        lowest.expires_after(limits.body_timeout);
+                        while (remaining > 0 && wr) {
+                            beast::error_code bec;
+                            auto want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, piece.size()));
+                            std::size_t n = co_await stream.async_read_some(
+                                asio::buffer(piece.data(), want), asio::redirect_error(asio::use_awaitable, bec));
+                            if (n > 0) feed(piece.data(), n);
+                            if (bec) {
+                                broken = true;
+                                break;
+                            }
+                        }
+                    }
+                    if (broken && remaining > 0) {
+                        // Broken or timed out mid-body: nothing to answer; the sink cleans up.
+                        metrics.in_flight--;
+                        break;
+                    }
+                    if (!wr) {
+                        res = error_response(wr.error());
+                        close_after = remaining > 0;
+                    } else {
+                        try {
+                            res = sink->finish();
+                        } catch (const std::exception& e) {
+                            log_json("error",
+                                     {{"msg", "handler threw"}, {"request_id", req.request_id}, {"what", e.what()}});
+                            res =
+                                Response::error(500, "internal", "internal error; the request id is " + req.request_id);
+                        }
+                    }
+                }
+            }
+        }
+        if (streamed) {
+        } else if (read_ok && !hdr.chunked() && hp.content_length()) {
             // Content-Length body (already checked against the limit): one buffer of exactly
             // that size, filled by large reads straight from the socket — one copy, no 64 KiB
             // parser steps (this is what makes 8 MiB upload chunks cheap).
@@ -654,7 +736,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, beast::tcp_stream&
                 req.body = std::move(bp.get().body());
             }
         }
-        if (read_ok && !bad) {
+        if (read_ok && !bad && !streamed) {
             req.params = std::move(m.params);
             res = dispatch(req, m);
         }
