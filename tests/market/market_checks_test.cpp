@@ -129,8 +129,6 @@ protected:
         o.config = test_config();
         o.config["market.c2pa_trust_anchors"] = anchors.string();
         o.config["market.moderation"] = "required";  // the installed nsfwjs model, or the server refuses to start
-        o.config.erase("market.moderation_flag_explicit");  // the defaults (test_config turns flagging off)
-        o.config.erase("market.moderation_flag_suggestive");
         for (auto& [k, v] : extra)
             o.config[k] = v;
         m_server = std::make_unique<ServerProcess>(o);

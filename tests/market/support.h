@@ -114,7 +114,7 @@ bool verify_consistency(std::uint64_t first, std::uint64_t second, const std::st
 inline constexpr const char* kMetricsToken = "test-metrics-token-4f1c9a";
 
 /// Config for tests: generous rate limits, no access log, short timeouts, a metrics token,
-/// moderation that never flags (see support.cpp).
+/// no nsfwjs moderation (see support.cpp).
 std::map<std::string, std::string> test_config();
 
 /// Registers and logs in; returns the token ("" on failure, with a test failure).
