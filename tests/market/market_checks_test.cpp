@@ -238,6 +238,20 @@ TEST_P(MarketChecks, RecolouredRescaledReuploadIsANearDuplicate) {
     EXPECT_TRUE(in_review_queue(copy["id"]));
     std::printf("re-upload flagged: %s\n", copy.value("flag_reason", std::string()).c_str());
 
+    // A mirrored copy (a common way to dodge duplicate checks) is caught by the mirrored pHash.
+    auto mirrored = original;
+    for (int y = 0; y < mirrored.height(); ++y) {
+        auto* p = mirrored.row(y);
+        const int c = mirrored.channels();
+        for (int x = 0; x < mirrored.width() / 2; ++x)
+            for (int k = 0; k < c; ++k)
+                std::swap(p[x * c + k], p[(mirrored.width() - 1 - x) * c + k]);
+    }
+    auto flipped = publish_ok(encode(mirrored, ".png"), "mirrored");
+    EXPECT_EQ(flipped["status"], "pending") << flipped.dump(1);
+    EXPECT_EQ(flipped["provenance"]["checks"]["near-duplicate"]["similar_to"], first["id"]) << flipped.dump(1);
+    std::printf("mirrored re-upload flagged: %s\n", flipped.value("flag_reason", std::string()).c_str());
+
     // A different picture is not a near duplicate.
     auto other = publish_ok(encode(*atelier::procedural::seamless_dots(256, 256, 5), ".png"), "other");
     EXPECT_EQ(other["status"], "live") << other.dump(1);
