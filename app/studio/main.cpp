@@ -18,11 +18,14 @@
 #include <QQmlApplicationEngine>
 #include <QQuickStyle>
 #include <QQuickWindow>
+#include <QThreadPool>
 #include <QTimer>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <utility>
 
+#include "atelier/imageio/imageio.h"
 #include "image_provider.h"
 #include "jobs_model.h"
 #include "upscale_model.h"
@@ -144,6 +147,19 @@ int main(int argc, char* argv[]) {
     // Pending upscales resume without waiting for their screen (after the
     // first frame, so start-up does not pay for it).
     QTimer::singleShot(0, &app, [] { atelier::ui::UpscaleModel::registerJobKind(); });
+
+    // Image decoding (OpenImageIO, ~0.5 s of shared libraries) is loaded on a
+    // worker thread once the Library is on screen, so neither the first frame
+    // nor the first import or preview waits for it.
+    if (!parser.isSet(firstFrame)) {
+        auto conn = std::make_shared<QMetaObject::Connection>();
+        *conn = QObject::connect(window, &QQuickWindow::frameSwapped, &app, [conn] {
+            QObject::disconnect(*conn);
+            QThreadPool::globalInstance()->start([] {
+                if (auto r = atelier::imageio::preload(); !r) qWarning("atelier-studio: %s", r.error().message.c_str());
+            });
+        });
+    }
 
     if (parser.isSet(firstFrame)) {
         QObject::connect(

@@ -88,6 +88,9 @@ TEST_F(Cli, InfoReportsMachineAndModels) {
     EXPECT_GE(j["cpu"]["cores"].get<int>(), 1);
     EXPECT_TRUE(j["device"] == "cpu" || j["device"].get<std::string>().rfind("cuda", 0) == 0);
     EXPECT_FALSE(j["device_reason"].get<std::string>().empty());
+    // The image codec module is found (next to the program or in the build tree).
+    EXPECT_EQ(j["image_io"]["ok"], true) << j["image_io"].dump();
+    EXPECT_NE(j["image_io"]["codec"].get<std::string>().find("OpenImageIO"), std::string::npos);
     ASSERT_EQ(j["models"].size(), 1u);
     EXPECT_EQ(j["models"][0]["id"], "m1");
     EXPECT_EQ(j["models"][0]["licence"], "MIT");

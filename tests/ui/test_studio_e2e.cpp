@@ -15,6 +15,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QGuiApplication>
+#include <QJsonDocument>
 #include <QMimeData>
 #include <QQmlApplicationEngine>
 #include <QQmlProperty>
@@ -175,11 +176,33 @@ TEST_F(StudioE2E, ImportSearchOpenSettingsAndRestart) {
     EXPECT_TRUE(problems[0].toMap().value("path").toString().endsWith("notes.txt"));
     EXPECT_FALSE(problems[0].toMap().value("reason").toString().isEmpty()) << "a skipped file says why";
     EXPECT_TRUE(text_of(window, "importSummary").contains("5 added")) << text_of(window, "importSummary").toStdString();
-    // The jobs panel lists the import as succeeded.
-    ASSERT_GE(jobs->rowCount(), 1);
-    EXPECT_EQ(jobs->data(jobs->index(0), atelier::ui::JobsModel::StateRole).toString(), "succeeded");
-    EXPECT_EQ(jobs->data(jobs->index(0), atelier::ui::JobsModel::KindRole).toString(), "import");
+    // The jobs panel lists the import and, after it, the auto-tagging of the
+    // five new assets in the worker process (newest first), both succeeded.
+    ASSERT_GE(jobs->rowCount(), 2);
+    EXPECT_EQ(jobs->data(jobs->index(0), atelier::ui::JobsModel::KindRole).toString(), "tag");
+    EXPECT_EQ(jobs->data(jobs->index(0), atelier::ui::JobsModel::StateRole).toString(), "succeeded")
+        << jobs->data(jobs->index(0), atelier::ui::JobsModel::ErrorRole).toString().toStdString();
+    EXPECT_EQ(jobs->data(jobs->index(1), atelier::ui::JobsModel::KindRole).toString(), "import");
+    EXPECT_EQ(jobs->data(jobs->index(1), atelier::ui::JobsModel::StateRole).toString(), "succeeded");
     ASSERT_TRUE(spin_until([&] { return library->rowCount() == 5 && library->libraryCount() == 5; }));
+    // The taggers' results reach the Library's facets: every asset has a
+    // dominant colour (palette), and the style and seamless facets appear.
+    auto facet_total = [&](const char* name) {
+        for (const auto& f : library->facets()) {
+            const auto m = f.toMap();
+            if (m.value("name") != QLatin1String(name)) continue;
+            int n = 0;
+            for (const auto& v : m.value("values").toList())
+                n += v.toMap().value("count").toInt();
+            return n;
+        }
+        return 0;
+    };
+    ASSERT_TRUE(spin_until([&] { return facet_total("color") == 5; }))
+        << "the colour facet does not count the five tagged assets: "
+        << QJsonDocument::fromVariant(library->facets()).toJson(QJsonDocument::Compact).toStdString();
+    EXPECT_GE(facet_total("style"), 4);
+    EXPECT_GE(facet_total("seamless"), 4);
     EXPECT_EQ(text_of(window, "resultCount").toStdString(), "5 assets");
     auto* grid = qobject_cast<QQuickItem*>(find(window, "assetGrid"));
     ASSERT_NE(grid, nullptr);
@@ -280,6 +303,9 @@ TEST_F(StudioE2E, ImportSearchOpenSettingsAndRestart) {
 // model, the result comes back as a derived asset with Content Credentials
 // that validate, naming the original as its ingredient.
 TEST_F(StudioE2E, UpscaleAddsASignedDerivedAsset) {
+    // Auto-tagging after import is covered by ImportSearchOpenSettingsAndRestart;
+    // here it would only add worker runs (library.tag_on_import, from the environment).
+    qputenv("ATELIER_LIBRARY_TAG_ON_IMPORT", "false");
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/"));
     engine.addImageProvider(QStringLiteral("atelier"), new atelier::ui::AssetImageProvider);
@@ -394,6 +420,9 @@ QString make_images(const QString& dir, int n, std::uint32_t first) {
 // The overlay shows while dragging, the import runs as a job with progress
 // in the Library's banner, and the report appears.
 TEST_F(StudioE2E, DropFromTheFileManagerImportsWithProgressAndAReport) {
+    // Auto-tagging after import is covered by ImportSearchOpenSettingsAndRestart;
+    // here it would only add worker runs (library.tag_on_import, from the environment).
+    qputenv("ATELIER_LIBRARY_TAG_ON_IMPORT", "false");
     QQmlApplicationEngine engine;
     auto [window, library] = load_main(engine);
     ASSERT_NE(window, nullptr);
@@ -452,6 +481,9 @@ TEST_F(StudioE2E, DropFromTheFileManagerImportsWithProgressAndAReport) {
 // Delete: asks first (Esc keeps everything), then removes the asset from
 // the catalog with its file in the library's blob store.
 TEST_F(StudioE2E, DeleteAsksFirstThenRemovesFromTheLibrary) {
+    // Auto-tagging after import is covered by ImportSearchOpenSettingsAndRestart;
+    // here it would only add worker runs (library.tag_on_import, from the environment).
+    qputenv("ATELIER_LIBRARY_TAG_ON_IMPORT", "false");
     QQmlApplicationEngine engine;
     auto [window, library] = load_main(engine);
     ASSERT_NE(window, nullptr);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "library_model.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -17,6 +18,7 @@
 #include "jobs_model.h"
 #include "provenance_adapter.h"
 #include "studio_state.h"
+#include "worker_protocol.h"
 
 namespace atelier::ui {
 
@@ -34,6 +36,14 @@ QString library_dir() {
     Config cfg;
     if (auto loaded = Config::load()) cfg = std::move(*loaded);
     return q(catalog::Library::default_dir(cfg).string());
+}
+
+// Whether new assets are auto-tagged after an import (library.tag_on_import).
+bool tag_on_import() {
+    Config cfg;
+    if (auto loaded = Config::load()) cfg = std::move(*loaded);
+    auto v = cfg.get_bool("library.tag_on_import");
+    return !v || *v;
 }
 
 QVariantMap import_report_map(const catalog::ImportReport& r) {
@@ -199,10 +209,47 @@ LibraryModel::LibraryModel(QObject* parent) : QAbstractListModel(parent) {
                                                    " failed (see the import report)");
             ctx.progress(1.0, std::to_string(report->added) + " added, " + std::to_string(report->duplicates) +
                                   " duplicates, " + std::to_string(report->skipped + report->failed) + " skipped");
+            // The auto-taggers (style, palette, seamless, hashes, moderation)
+            // run in the worker process: they need LibTorch, which the app
+            // does not load. A job of its own, so the import's report shows
+            // at once and the tagging can be cancelled or retried alone.
+            if (report->added > 0 && tag_on_import()) {
+                const auto n = static_cast<int>(report->added);
+                QMetaObject::invokeMethod(
+                    QCoreApplication::instance(),
+                    [n, dir] {
+                        JobsModel::instance()->submit(QStringLiteral("tag"), tr("Tag %n new assets", "", n),
+                                                      QJsonObject{{"library", QString::fromStdString(dir)}}, 2);
+                    },
+                    Qt::QueuedConnection);
+            }
+            return ok();
+        };
+    });
+    JobsModel::instance()->registerKind(QStringLiteral("tag"), [](const QJsonObject& args) -> JobFn {
+        const QString dir = args.value("library").toString();
+        return [dir](JobContext& ctx) -> Result<void> {
+            const QString exe = find_worker();
+            if (exe.isEmpty())
+                return fail(Errc::not_found,
+                            "the worker 'atelier' was not found next to atelier-studio or on PATH, so new assets "
+                            "were not auto-tagged; reinstall Atelier or set ATELIER_CLI, then retry this job");
+            ctx.progress(0.02, "starting the tagging worker");
+            auto run = run_worker(exe, {QStringLiteral("retag"), QStringLiteral("--library"), dir}, ctx, "tagging",
+                                  "tagging cancelled; assets tagged so far keep their tags, retry to finish");
+            if (!run) return run.error();
+            const int tagged = run->result.value("tagged").toInt();
+            const int failed = run->result.value("failed").toInt();
+            ctx.progress(1.0, std::to_string(tagged) + " tagged" +
+                                  (failed > 0 ? ", " + std::to_string(failed) + " could not be decoded" : ""));
             return ok();
         };
     });
     connect(JobsModel::instance(), &JobsModel::jobFinished, this, [this](qint64, const QString& kind) {
+        if (kind == QLatin1String("tag")) {
+            refresh();  // new tags feed the facets and the search
+            return;
+        }
         if (kind != QLatin1String("import")) return;
         m_importJobs = std::max(0, m_importJobs - 1);
         Q_EMIT importChanged();

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "worker_protocol.h"
 
+#include <QCoreApplication>
+#include <QFileInfo>
 #include <QJsonDocument>
+#include <QProcess>
+#include <QStandardPaths>
 #include <algorithm>
 
 namespace atelier::ui {
@@ -67,6 +71,66 @@ Result<QJsonObject> parse_worker_result(const QByteArray& stdout_bytes) {
         return fail(errc_from_name(err.value("code").toString()), err.value("message").toString().toStdString());
     }
     return o;
+}
+
+QString find_worker() {
+    const QString env = qEnvironmentVariable("ATELIER_CLI");
+    if (!env.isEmpty() && QFileInfo(env).isExecutable()) return env;
+    const QString here = QCoreApplication::applicationDirPath();
+    for (const QString& c : {here + "/atelier", here + "/../cli/atelier", here + "/../../app/cli/atelier"})
+        if (QFileInfo(c).isExecutable()) return QFileInfo(c).canonicalFilePath();
+    return QStandardPaths::findExecutable(QStringLiteral("atelier"));
+}
+
+Result<WorkerRun> run_worker(const QString& exe, const QStringList& args, JobContext& ctx, const std::string& what,
+                             const std::string& cancelled_message) {
+    QProcess proc;
+    proc.setProgram(exe);
+    proc.setArguments(QStringList{QStringLiteral("--json"), QStringLiteral("--progress"), QStringLiteral("json")} +
+                      args);
+    proc.start();
+    if (!proc.waitForStarted(10000))
+        return fail(Errc::not_found, "cannot start the inference worker '" + exe.toStdString() +
+                                         "': " + proc.errorString().toStdString() + "; reinstall Atelier");
+    LineBuffer lines;
+    QByteArray out_bytes;
+    std::optional<Error> last_error;
+    auto take = [&](const QByteArray& bytes) {
+        for (const auto& line : lines.feed(bytes)) {
+            const auto e = parse_worker_event(line);
+            if (!e) continue;  // log output
+            if (e->kind == WorkerEvent::Kind::error) {
+                last_error = Error{e->code, e->message.toStdString()};
+                continue;
+            }
+            std::string text = what;
+            if (e->stage == QLatin1String("load-model")) text = "loading";
+            if (!e->model.isEmpty()) text += " " + e->model.toStdString();
+            if (e->count > 1) text += " (" + std::to_string(e->index + 1) + "/" + std::to_string(e->count) + ")";
+            ctx.progress(0.05 + 0.8 * run_fraction(*e), text);
+        }
+    };
+    while (proc.state() != QProcess::NotRunning) {
+        proc.waitForReadyRead(100);
+        if (ctx.cancelled()) {
+            proc.terminate();  // the CLI stops at the next tile on SIGTERM
+            if (!proc.waitForFinished(5000)) proc.kill();
+            proc.waitForFinished(2000);
+            return fail(Errc::cancelled, cancelled_message);
+        }
+        take(proc.readAllStandardError());
+        out_bytes += proc.readAllStandardOutput();
+    }
+    take(proc.readAllStandardError() + '\n');
+    out_bytes += proc.readAllStandardOutput();
+    auto result = parse_worker_result(out_bytes);
+    if (proc.exitStatus() != QProcess::NormalExit || proc.exitCode() != 0 || !result) {
+        if (last_error) return *last_error;
+        if (!result && proc.exitStatus() == QProcess::NormalExit && proc.exitCode() != 0) return result.error();
+        return fail(Errc::internal, "the inference worker stopped (exit " + std::to_string(proc.exitCode()) +
+                                        "); see the log and retry");
+    }
+    return WorkerRun{*result};
 }
 
 }  // namespace atelier::ui

@@ -14,6 +14,7 @@
 #include <QString>
 #include <optional>
 
+#include "atelier/base/job_queue.h"
 #include "atelier/base/result.h"
 
 namespace atelier::ui {
@@ -57,5 +58,21 @@ private:
 
 /// The worker's --json result on stdout: the document, or its {"error"} as an Error.
 Result<QJsonObject> parse_worker_result(const QByteArray& stdout_bytes);
+
+/// The `atelier` worker executable: $ATELIER_CLI, next to atelier-studio
+/// (installed or in the build tree), or on PATH; empty when none is found.
+QString find_worker();
+
+struct WorkerRun {
+    QJsonObject result;  ///< the worker's --json report
+};
+
+/// Runs the worker `exe` with `--json --progress json` + `args` in the
+/// calling (job) thread, turning its event lines into `ctx.progress` (5..85%,
+/// labelled with `what`) and its error events into the returned Error. On
+/// cancel the worker is terminated (killed after 5 s) and `cancelled_message`
+/// returned.
+Result<WorkerRun> run_worker(const QString& exe, const QStringList& args, JobContext& ctx, const std::string& what,
+                             const std::string& cancelled_message);
 
 }  // namespace atelier::ui

@@ -6,6 +6,7 @@
 #include "atelier/base/paths.h"
 #include "atelier/base/sysinfo.h"
 #include "atelier/base/version.h"
+#include "atelier/imageio/imageio.h"
 #include "atelier/ml/registry.h"
 #include "cli.h"
 #ifdef ATELIER_HAVE_ML
@@ -78,6 +79,11 @@ int run_info(Context& ctx) {
                          : !build::with_cuda   ? "a GPU was found but this build has no CUDA"
                                                : "ml.device is set to cpu";
 #endif
+    // The image codec module (loaded here on purpose: info is the place to
+    // see that it is installed and which OpenImageIO it carries).
+    const auto codec = imageio::preload();
+    j["image_io"] = codec ? nlohmann::json{{"ok", true}, {"codec", *codec}}
+                          : nlohmann::json{{"ok", false}, {"error", codec.error().message}};
     j["paths"] = {{"data", paths::data_dir().string()},
                   {"config", paths::config_dir().string()},
                   {"cache", paths::cache_dir().string()}};
@@ -133,6 +139,7 @@ int run_info(Context& ctx) {
                 dev.torch_version.c_str(), dev.threads, gib(dev.memory_budget), dev.bf16 ? " bf16" : "",
                 dev.fp16 ? " fp16" : "", ctx.config.get_string("ml.precision").c_str());
 #endif
+    std::printf("Image I/O: %s\n", codec ? codec->c_str() : ("unavailable: " + codec.error().message).c_str());
     std::printf("Data: %s\n", paths::data_dir().c_str());
     std::printf("Models (%zu):\n", reg.models().size());
     for (const auto& m : reg.models())
