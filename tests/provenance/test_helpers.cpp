@@ -26,6 +26,25 @@ Bytes make_image(const std::string& ext, int width, int height, std::uint32_t se
     return bytes ? *bytes : Bytes{};
 }
 
+Bytes make_rgba_image(const std::string& ext, int width, int height, std::uint32_t seed) {
+    auto rgb = procedural::seamless_waves(width, height, seed);
+    if (!rgb) return {};
+    auto img = Image::create(width, height, 4, PixelType::u8, true);
+    if (!img) return {};
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x) {
+            for (int c = 0; c < 3; ++c)
+                img->set_sample(x, y, c, rgb->sample(x, y, c));
+            img->set_sample(x, y, 3, static_cast<float>(x) / static_cast<float>(width));
+        }
+    const auto dir = temp_dir("img");
+    const auto file = dir / ("image" + ext);
+    if (!imageio::save(*img, file)) return {};
+    auto bytes = read_file_bytes(file);
+    std::filesystem::remove_all(dir);
+    return bytes ? *bytes : Bytes{};
+}
+
 const CertificateAuthority& test_ca() {
     static const CertificateAuthority ca = [] {
         auto r = CertificateAuthority::create({"Atelier Test CA", "Atelier tests", ""});

@@ -13,6 +13,8 @@ namespace atelier::provenance::testing {
 std::filesystem::path temp_dir(const std::string& name);
 /// A PNG or JPEG (by extension) of a procedural image, as bytes.
 Bytes make_image(const std::string& ext, int width, int height, std::uint32_t seed);
+/// The same with an alpha channel (a horizontal ramp).
+Bytes make_rgba_image(const std::string& ext, int width, int height, std::uint32_t seed);
 /// One CA and one ES256 identity per test process (and an Ed25519 one).
 const CertificateAuthority& test_ca();
 const SigningIdentity& test_identity(SigningAlg alg = SigningAlg::es256);

@@ -115,7 +115,7 @@ std::vector<Signed> files_we_sign() {
         auto r = sign_asset(asset, spec, test_identity(alg));
         EXPECT_TRUE(r.ok()) << name << ": " << r.error().message;
         if (!r.ok()) return;
-        const std::string fmt = name.ends_with(".png") ? "image/png" : "image/jpeg";
+        const std::string fmt = mime_type_for_name(name);
         out.push_back({std::move(name), fmt, std::move(r->asset), std::move(spec), r->manifest_label});
     };
     add("generated.png", make_image(".png", 96, 64, 1), generated_spec());
@@ -138,6 +138,14 @@ std::vector<Signed> files_we_sign() {
     comp.actions.push_back({"c2pa.edited", digital_source::composite_trained, json::object(), {}, ""});
     comp.license = json{{"terms", "extended"}, {"licensor", "Test Creator"}, {"scope", "merchandise"}};
     add("composite.jpg", make_image(".jpg", 64, 64, 7), comp);
+    add("generated.tif", make_image(".tif", 64, 48, 12), generated_spec());
+    add("generated.webp", make_image(".webp", 64, 48, 13), generated_spec());
+    // A WebP with alpha (extended already) carrying a signed TIFF as its parent.
+    ManifestSpec webp_child;
+    webp_child.ingredients.push_back({out[out.size() - 2].asset, "generated.tif", "parentOf"});
+    webp_child.actions.push_back({"c2pa.opened", "", json::object(), {0}, ""});
+    webp_child.actions.push_back({"c2pa.converted", "", json::object(), {}, ""});
+    add("converted.webp", make_rgba_image(".webp", 40, 40, 14), webp_child);
     return out;
 }
 
@@ -146,7 +154,7 @@ std::vector<Signed> files_we_sign() {
 TEST(Peer, ReferenceReadsEverythingWeSignWithoutFailures) {
     REQUIRE_PEER();
     const auto files = files_we_sign();
-    ASSERT_EQ(files.size(), 6u);
+    ASSERT_EQ(files.size(), 9u);
     json jobs = json::array();
     for (const auto& f : files) {
         const auto p = write(f.name, f.asset);
@@ -232,10 +240,14 @@ TEST(Peer, TamperingIsDetectedWithTheReferenceCodes) {
         std::string ext, where, code;
     };
     const std::vector<Case> cases = {
-        {".png", "pixels", "assertion.dataHash.mismatch"}, {".png", "assertion", "assertion.hashedURI.mismatch"},
-        {".png", "claim", "claimSignature.mismatch"},      {".png", "signature", "claimSignature.mismatch"},
-        {".jpg", "pixels", "assertion.dataHash.mismatch"}, {".jpg", "assertion", "assertion.hashedURI.mismatch"},
-        {".jpg", "claim", "claimSignature.mismatch"},      {".jpg", "signature", "claimSignature.mismatch"},
+        {".png", "pixels", "assertion.dataHash.mismatch"},  {".png", "assertion", "assertion.hashedURI.mismatch"},
+        {".png", "claim", "claimSignature.mismatch"},       {".png", "signature", "claimSignature.mismatch"},
+        {".jpg", "pixels", "assertion.dataHash.mismatch"},  {".jpg", "assertion", "assertion.hashedURI.mismatch"},
+        {".jpg", "claim", "claimSignature.mismatch"},       {".jpg", "signature", "claimSignature.mismatch"},
+        {".tif", "pixels", "assertion.dataHash.mismatch"},  {".tif", "assertion", "assertion.hashedURI.mismatch"},
+        {".tif", "claim", "claimSignature.mismatch"},       {".tif", "signature", "claimSignature.mismatch"},
+        {".webp", "pixels", "assertion.dataHash.mismatch"}, {".webp", "assertion", "assertion.hashedURI.mismatch"},
+        {".webp", "claim", "claimSignature.mismatch"},      {".webp", "signature", "claimSignature.mismatch"},
     };
     json jobs = json::array();
     std::vector<ValidationReport> ours;
@@ -245,7 +257,10 @@ TEST(Peer, TamperingIsDetectedWithTheReferenceCodes) {
         auto fmt = detect_format(r->asset);
         auto em = find_manifest(r->asset, *fmt);
         std::size_t off = 0;
-        if (c.where == "pixels") off = em->offset + em->length + (r->asset.size() - em->offset - em->length) / 2;
+        const bool at_end = *fmt == AssetFormat::tiff || *fmt == AssetFormat::webp;  // manifest last
+        if (c.where == "pixels")
+            off =
+                at_end ? em->offset * 2 / 3 : em->offset + em->length + (r->asset.size() - em->offset - em->length) / 2;
         if (c.where == "assertion") off = find_bytes(r->asset, "print and web") + 2;
         if (c.where == "claim") off = find_bytes(r->asset, "xmp.iid:") + 9;
         if (c.where == "signature") off = em->offset + em->length - (c.ext == ".png" ? 4 : 0) - 5;
@@ -253,7 +268,7 @@ TEST(Peer, TamperingIsDetectedWithTheReferenceCodes) {
         const auto p = write("tampered-" + c.where + c.ext, r->asset);
         jobs.push_back({{"op", "read"},
                         {"file", p.string()},
-                        {"format", c.ext == ".png" ? "image/png" : "image/jpeg"},
+                        {"format", mime_type_for_name(c.ext)},
                         {"trust", anchor_file().string()}});
         ours.push_back(validate_asset(r->asset, {{test_ca().certificate()}}));
     }
