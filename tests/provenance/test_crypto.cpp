@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "atelier/provenance/cose.h"
 #include "atelier/provenance/crypto.h"
@@ -123,5 +125,55 @@ TEST(Crypto, KeyStoreCreatesPrivateKeysOnFirstUseAndReusesThem) {
     EXPECT_NE(refused.error().message.find("chmod 600"), std::string::npos);
     // The message never carries key material.
     EXPECT_EQ(refused.error().message.find("PRIVATE KEY"), std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Crypto, KeyStoreFirstUseIsAtomicAcrossConcurrentCallers) {
+    // Eight callers on a fresh folder (as parallel exports at first launch):
+    // one CA and one identity come out, every caller gets the same, and the
+    // files on disk pair up.
+    const auto dir = temp_dir("keys-race");
+    std::vector<std::thread> threads;
+    std::vector<Result<SigningIdentity>> got(8, fail(Errc::internal, "not run"));
+    for (std::size_t i = 0; i < got.size(); ++i)
+        threads.emplace_back([&, i] { got[i] = KeyStore(dir / "keys").identity(SigningAlg::es256); });
+    for (auto& t : threads)
+        t.join();
+    for (const auto& g : got) {
+        ASSERT_TRUE(g.ok()) << g.error().message;
+        EXPECT_EQ(g->chain.front().der(), got[0]->chain.front().der());
+        EXPECT_EQ(g->chain.back().der(), got[0]->chain.back().der());
+    }
+    auto stored = KeyStore(dir / "keys").identity(SigningAlg::es256);
+    ASSERT_TRUE(stored.ok()) << stored.error().message;
+    EXPECT_EQ(stored->chain.front().der(), got[0]->chain.front().der());
+    auto anchors = Certificate::load_bundle(dir / "keys" / "ca.pem");
+    ASSERT_TRUE(anchors.ok());
+    EXPECT_TRUE(check_chain(stored->chain, *anchors).trusted);
+    // No temp file is left behind; every private file is 0600.
+    for (const auto& e : std::filesystem::directory_iterator(dir / "keys")) {
+        EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+        struct stat st {};
+        ASSERT_EQ(::stat(e.path().c_str(), &st), 0);
+        if (e.path().extension() == ".key" || e.path().filename() == ".lock") {
+            EXPECT_EQ(st.st_mode & 0777, 0600u) << e.path();
+        }
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Crypto, KeyStoreRefusesAKeyPairedWithAnotherCertificate) {
+    const auto dir = temp_dir("keys-mix");
+    KeyStore store(dir / "keys");
+    ASSERT_TRUE(store.identity(SigningAlg::es256).ok());
+    // Someone copies another key over ours.
+    auto other = Key::generate(SigningAlg::es256);
+    ASSERT_TRUE(other.ok());
+    ASSERT_TRUE(other->save(dir / "keys" / "signer-es256.key").ok());
+    auto mixed = store.identity(SigningAlg::es256);
+    ASSERT_FALSE(mixed.ok());
+    EXPECT_EQ(mixed.error().code, Errc::corrupt_data);
+    EXPECT_NE(mixed.error().message.find("do not belong together"), std::string::npos);
+    EXPECT_EQ(mixed.error().message.find("PRIVATE KEY"), std::string::npos);
     std::filesystem::remove_all(dir);
 }

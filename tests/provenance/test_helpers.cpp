@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "test_helpers.h"
 
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <mutex>
 
+#include "atelier/base/paths.h"
 #include "atelier/image/procedural.h"
 #include "atelier/imageio/imageio.h"
 
@@ -89,5 +93,25 @@ std::size_t find_bytes(const Bytes& hay, std::string_view needle, std::size_t fr
                           [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); });
     return it == hay.end() ? std::string::npos : static_cast<std::size_t>(it - hay.begin());
 }
+
+#ifdef ATELIER_CLI
+CliRun run_cli(const std::string& args, const std::filesystem::path& home) {
+    std::string models;
+    for (const auto& d : paths::model_dirs())
+        models += (models.empty() ? "" : ":") + d.string();
+    const std::string cmd = "XDG_DATA_HOME='" + (home / "data").string() + "' XDG_CACHE_HOME='" +
+                            (home / "cache").string() + "' ATELIER_MODELS_DIR='" + models + "' '" + ATELIER_CLI + "' " +
+                            args + " 2>&1";
+    CliRun r;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return r;
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p))
+        r.out.append(buf, n);
+    const int st = ::pclose(p);
+    r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
+#endif
 
 }  // namespace atelier::provenance::testing

@@ -23,4 +23,15 @@ ManifestSpec generated_spec();
 /// The index of the first occurrence of `needle` in `hay` (npos if none).
 std::size_t find_bytes(const Bytes& hay, std::string_view needle, std::size_t from = 0);
 
+#ifdef ATELIER_CLI
+/// What one `atelier` run printed (stdout and stderr) and its exit code.
+struct CliRun {
+    int code = -1;
+    std::string out;
+};
+/// Runs the CLI with XDG data/cache under `home` (keys, log and library
+/// live there) and the real model folders.
+CliRun run_cli(const std::string& args, const std::filesystem::path& home);
+#endif
+
 }  // namespace atelier::provenance::testing

@@ -404,3 +404,76 @@ TEST(Peer, ReferenceAgreesWithTheInteropReadme) {
         EXPECT_EQ(codes(ours.active.failure), theirs);
     }
 }
+
+#ifdef ATELIER_CLI
+TEST(Peer, ReferenceReadsWhatTheCliExports) {
+    REQUIRE_PEER();
+    const auto home = temp_dir("peer-cli");
+    const auto in = home / "in.png";
+    ASSERT_TRUE(write_file_atomic(in, make_image(".png", 40, 32, 31)).ok());
+    std::vector<std::filesystem::path> outputs;
+    for (const std::string ext : {".jpg", ".tif", ".webp"}) {
+        const auto out = home / ("converted" + ext);
+        auto c = run_cli("convert '" + in.string() + "' '" + out.string() + "' --resize 20x", home);
+        ASSERT_EQ(c.code, 0) << c.out;
+        outputs.push_back(out);
+    }
+    auto imp = run_cli("import '" + (home / "converted.tif").string() + "' --licence personal", home);
+    ASSERT_EQ(imp.code, 0) << imp.out;
+    auto ex = run_cli("--json export 1 '" + (home / "exported").string() + "'", home);
+    ASSERT_EQ(ex.code, 0) << ex.out;
+    const json ej = json::parse(ex.out, nullptr, false);
+    ASSERT_TRUE(ej.is_array() && !ej.empty()) << ex.out;
+    outputs.emplace_back(ej[0].at("path").get<std::string>());
+    auto up = run_cli("upscale '" + (home / "converted.webp").string() + "' '" + (home / "upscaled.png").string() +
+                          "' --model esrgan-slim --device cpu",
+                      home);
+    ASSERT_EQ(up.code, 0) << up.out << "\n(the esrgan-slim model comes with installer/setup.sh models)";
+    outputs.push_back(home / "upscaled.png");
+
+    const std::string anchor = (home / "data/atelier/keys/ca.pem").string();
+    json jobs = json::array();
+    for (const auto& p : outputs) {
+        jobs.push_back(
+            {{"op", "read"}, {"file", p.string()}, {"format", mime_type_for_name(p.string())}, {"trust", anchor}});
+        jobs.push_back({{"op", "read"}, {"file", p.string()}, {"format", mime_type_for_name(p.string())}});
+    }
+    const json results = run_peer(jobs);
+    ASSERT_EQ(results.size(), jobs.size());
+    const std::vector<std::vector<std::string>> expected_actions = {{"c2pa.opened", "c2pa.converted", "c2pa.resized"},
+                                                                    {"c2pa.opened", "c2pa.converted", "c2pa.resized"},
+                                                                    {"c2pa.opened", "c2pa.converted", "c2pa.resized"},
+                                                                    {"c2pa.opened", "c2pa.published"},
+                                                                    {"c2pa.opened", "c2pa.resized"}};
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        SCOPED_TRACE(outputs[i].string());
+        ASSERT_TRUE(results[2 * i].at("ok").get<bool>()) << results[2 * i].dump();
+        ASSERT_TRUE(results[2 * i + 1].at("ok").get<bool>()) << results[2 * i + 1].dump();
+        const json& tr = results[2 * i].at("report");
+        EXPECT_EQ(tr.at("validation_state"), "Trusted") << tr.at("validation_results").dump(1);
+        EXPECT_TRUE(tr.at("validation_results").at("activeManifest").at("failure").empty());
+        const json& ur = results[2 * i + 1].at("report");
+        EXPECT_EQ(codes(ur.at("validation_results").at("activeManifest").at("failure")),
+                  std::set<std::string>{"signingCredential.untrusted"});
+        // Their reading of the actions and the parent matches what we wrote, and ours agrees on the verdict.
+        const json& m = tr.at("manifests").at(tr.at("active_manifest").get<std::string>());
+        const json* actions = find_assertion(m, "c2pa.actions.v2");
+        ASSERT_NE(actions, nullptr);
+        std::vector<std::string> names;
+        for (const auto& a : actions->at("data").at("actions"))
+            names.push_back(a.at("action"));
+        EXPECT_EQ(names, expected_actions[i]);
+        ASSERT_EQ(m.value("ingredients", json::array()).size(), 1u);
+        auto bytes = read_file_bytes(outputs[i]);
+        ASSERT_TRUE(bytes.ok());
+        auto anchors = Certificate::load_bundle(anchor);
+        ASSERT_TRUE(anchors.ok());
+        const ValidationReport ours = validate_asset(*bytes, {*anchors});
+        EXPECT_EQ(std::string(state_name(ours.state)), tr.at("validation_state").get<std::string>());
+        EXPECT_EQ(ours.active_label, tr.at("active_manifest"));
+    }
+    // The export carries the converted TIFF's manifest; the reference sees both.
+    EXPECT_EQ(results[6].at("report").at("manifests").size(), 2u);
+    std::filesystem::remove_all(home);
+}
+#endif

@@ -2,12 +2,15 @@
 #include "atelier/provenance/crypto.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -174,7 +177,9 @@ Result<std::string> read_text(const std::filesystem::path& file) {
 }
 
 Result<void> write_private(const std::filesystem::path& file, const std::string& data, mode_t mode) {
-    const auto tmp = file.string() + ".tmp";
+    // A name of our own (no two writers share a temp file); created with
+    // `mode` from the start, so key material is never readable by others.
+    const auto tmp = file.string() + ".tmp" + std::to_string(::getpid()) + "-" + random_uuid().substr(0, 8);
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return fail(Errc::io_error,
@@ -198,7 +203,58 @@ Result<void> write_private(const std::filesystem::path& file, const std::string&
         ::unlink(tmp.c_str());
         return fail(Errc::io_error, "cannot rename " + tmp + " to " + file.string());
     }
+    // Make the rename durable before anything is signed with the key.
+    const auto parent = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+    if (const int dfd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
     return ok();
+}
+
+/// An exclusive advisory lock on `<dir>/.lock` (flock), held while keys are
+/// created on first use, so that two processes (or threads) starting at once
+/// end up with one CA and one identity, never a key paired with another
+/// process's certificate.
+class DirLock {
+public:
+    static Result<DirLock> acquire(const std::filesystem::path& dir) {
+        const auto file = dir / ".lock";
+        const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) return fail(Errc::io_error, "cannot create " + file.string() + ": check the folder's permissions");
+        while (::flock(fd, LOCK_EX) != 0) {
+            if (errno != EINTR) {
+                ::close(fd);
+                return fail(Errc::io_error, "cannot lock " + file.string());
+            }
+        }
+        return DirLock(fd);
+    }
+    DirLock(DirLock&& o) noexcept : m_fd(std::exchange(o.m_fd, -1)) {}
+    DirLock& operator=(DirLock&&) = delete;
+    DirLock(const DirLock&) = delete;
+    DirLock& operator=(const DirLock&) = delete;
+    ~DirLock() {
+        if (m_fd >= 0) ::close(m_fd);  // closing releases the lock
+    }
+
+private:
+    explicit DirLock(int fd) : m_fd(fd) {}
+    int m_fd = -1;
+};
+
+bool both_exist(const std::filesystem::path& a, const std::filesystem::path& b) {
+    std::error_code ec;
+    return std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec);
+}
+
+/// The certificate must be for this private key.
+Result<void> check_pair(const Key& key, const Certificate& cert, const std::filesystem::path& dir) {
+    if (X509_check_private_key(cert.get(), key.get()) == 1) return ok();
+    ERR_clear_error();
+    return fail(Errc::corrupt_data, "the key and certificate in " + dir.string() +
+                                        " do not belong together; move that folder away to start with new keys "
+                                        "(files signed before keep their credentials)");
 }
 
 }  // namespace
@@ -531,16 +587,25 @@ Result<void> ensure_private_dir(const std::filesystem::path& dir) {
 Result<CertificateAuthority> KeyStore::authority(const Subject& ca_subject) const {
     const auto key_file = m_dir / "ca.key";
     const auto cert_file = m_dir / "ca.pem";
-    if (std::filesystem::exists(key_file) && std::filesystem::exists(cert_file)) {
+    auto load = [&]() -> Result<CertificateAuthority> {
         auto key = Key::load(key_file);
         if (!key) return key.error();
         auto pem = read_text(cert_file);
         if (!pem) return pem.error();
-        return CertificateAuthority::from_pem(key->private_pem(), *pem);
-    }
+        auto ca = CertificateAuthority::from_pem(key->private_pem(), *pem);
+        if (!ca) return ca.error().with_context("reading " + cert_file.string());
+        ATELIER_TRY(check_pair(ca->key(), ca->certificate(), m_dir));
+        return ca;
+    };
+    if (both_exist(key_file, cert_file)) return load();
+    // First use: create under the lock, unless another process just did.
     ATELIER_TRY(ensure_private_dir(m_dir));
+    auto lock = DirLock::acquire(m_dir);
+    if (!lock) return lock.error();
+    if (both_exist(key_file, cert_file)) return load();
     auto ca = CertificateAuthority::create(ca_subject);
     if (!ca) return ca.error();
+    // The certificate is written last: its presence means the pair is complete.
     ATELIER_TRY(ca->key().save(key_file));
     ATELIER_TRY(write_private(cert_file, ca->certificate().pem(), 0644));
     return ca;
@@ -552,15 +617,20 @@ Result<SigningIdentity> KeyStore::identity(SigningAlg alg, const Subject& who) c
     const std::string stem = alg == SigningAlg::es256 ? "signer-es256" : "signer-ed25519";
     const auto key_file = m_dir / (stem + ".key");
     const auto cert_file = m_dir / (stem + ".pem");
-    auto ca = authority();
-    if (!ca) return ca.error();
-    if (std::filesystem::exists(key_file) && std::filesystem::exists(cert_file)) {
+    auto load = [&]() -> Result<SigningIdentity> {
         auto key = Key::load(key_file);
         if (!key) return key.error();
         auto certs = Certificate::load_bundle(cert_file);
         if (!certs) return certs.error();
+        ATELIER_TRY(check_pair(*key, certs->front(), m_dir));
         return SigningIdentity{std::move(*key), alg, std::move(*certs)};
-    }
+    };
+    if (both_exist(key_file, cert_file)) return load();
+    auto ca = authority();
+    if (!ca) return ca.error();
+    auto lock = DirLock::acquire(m_dir);
+    if (!lock) return lock.error();
+    if (both_exist(key_file, cert_file)) return load();
     auto key = Key::generate(alg);
     if (!key) return key.error();
     Subject s = who;
