@@ -177,3 +177,33 @@ TEST(Crypto, KeyStoreRefusesAKeyPairedWithAnotherCertificate) {
     EXPECT_EQ(mixed.error().message.find("PRIVATE KEY"), std::string::npos);
     std::filesystem::remove_all(dir);
 }
+
+TEST(Crypto, PassphraseProtectedKeysNeverPrompt) {
+    const auto dir = temp_dir("keys-pass");
+    // First use with a passphrase: both private keys are stored encrypted (PKCS#8, scrypt).
+    KeyStore locked(dir / "keys", "correct horse");
+    auto id = locked.identity(SigningAlg::es256);
+    ASSERT_TRUE(id.ok()) << id.error().message;
+    for (const char* f : {"ca.key", "signer-es256.key"}) {
+        std::ifstream in(dir / "keys" / f);
+        const std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        EXPECT_NE(pem.find("BEGIN ENCRYPTED PRIVATE KEY"), std::string::npos) << f;
+    }
+    // Without it: a clear error naming the variable, at once (no terminal prompt).
+    auto none = KeyStore(dir / "keys", "").identity(SigningAlg::es256);
+    ASSERT_FALSE(none.ok());
+    EXPECT_EQ(none.error().code, Errc::permission_denied);
+    EXPECT_NE(none.error().message.find("ATELIER_KEY_PASSPHRASE"), std::string::npos);
+    auto wrong = KeyStore(dir / "keys", "wrong").identity(SigningAlg::es256);
+    ASSERT_FALSE(wrong.ok());
+    EXPECT_NE(wrong.error().message.find("wrong passphrase"), std::string::npos);
+    EXPECT_EQ(wrong.error().message.find("PRIVATE KEY"), std::string::npos);
+    // With it: the same identity, usable for signing.
+    auto again = KeyStore(dir / "keys", "correct horse").identity(SigningAlg::es256);
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_EQ(again->chain.front().der(), id->chain.front().der());
+    auto sig = sign_bytes(again->key, SigningAlg::es256, Bytes{1, 2, 3});
+    ASSERT_TRUE(sig.ok());
+    EXPECT_TRUE(verify_bytes(id->chain.front().public_key(), SigningAlg::es256, Bytes{1, 2, 3}, *sig).value());
+    std::filesystem::remove_all(dir);
+}

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <set>
 #include <string_view>
 
 #include <zlib.h>
@@ -525,7 +526,7 @@ std::size_t jpeg_insert_offset(const std::vector<JpegSegment>& segs) {
     return pos;
 }
 
-Bytes wrap_png_jpeg(ByteView store, AssetFormat format) {
+Bytes wrap_png_jpeg(ByteView store, AssetFormat format, std::uint16_t box_instance) {
     Bytes out;
     if (format == AssetFormat::png) {
         put32(out, static_cast<std::uint32_t>(store.size()));
@@ -547,7 +548,7 @@ Bytes wrap_png_jpeg(ByteView store, AssetFormat format) {
         put16(out, static_cast<std::uint16_t>(2 + 2 + 2 + 4 + header.size() + n));
         out.push_back('J');
         out.push_back('P');
-        put16(out, 1);
+        put16(out, box_instance);
         put32(out, z++);
         out.insert(out.end(), header.begin(), header.end());
         out.insert(out.end(), body.begin() + off, body.begin() + off + n);
@@ -573,6 +574,14 @@ Result<Embedding> Embedding::plan(ByteView f, AssetFormat format) {
             auto segs = jpeg_segments(f, nullptr);
             if (!segs) return segs.error();
             e.m_offset = jpeg_insert_offset(*segs);
+            // A box instance number no other JUMBF in the file uses.
+            std::set<std::uint16_t> used;
+            for (const auto& sg : *segs)
+                if (is_c2pa_app11(sg)) used.insert(be16(sg.payload.data() + 2));
+            std::uint16_t en = 1;
+            while (used.count(en) && en < 0xFFFF)
+                ++en;
+            e.m_c2pa_index = en;
             return e;
         }
         case AssetFormat::tiff: {
@@ -736,7 +745,7 @@ Sha256Digest Embedding::data_hash(std::size_t store_size) const {
 Bytes Embedding::assemble(ByteView store) const {
     Bytes out;
     if (m_format == AssetFormat::png || m_format == AssetFormat::jpeg) {
-        const Bytes wrapped = wrap_png_jpeg(store, m_format);
+        const Bytes wrapped = wrap_png_jpeg(store, m_format, static_cast<std::uint16_t>(m_c2pa_index));
         out.reserve(m_file.size() + wrapped.size());
         out.insert(out.end(), m_file.begin(), m_file.begin() + m_offset);
         out.insert(out.end(), wrapped.begin(), wrapped.end());

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -18,6 +19,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -399,13 +401,31 @@ Result<Key> Key::generate(SigningAlg alg) {
     return Key(PkeyPtr(k));
 }
 
-Result<Key> Key::from_pem(std::string_view pem) {
+namespace {
+/// Hands OpenSSL the passphrase (or nothing: never a terminal prompt).
+int passphrase_cb(char* buf, int size, int /*rwflag*/, void* u) {
+    const auto* pass = static_cast<const std::string_view*>(u);
+    if (!pass || pass->empty() || pass->size() > static_cast<std::size_t>(size)) return 0;
+    std::memcpy(buf, pass->data(), pass->size());
+    return static_cast<int>(pass->size());
+}
+}  // namespace
+
+Result<Key> Key::from_pem(std::string_view pem, std::string_view passphrase) {
+    const bool encrypted = pem.find("ENCRYPTED") != std::string_view::npos;
+    if (encrypted && passphrase.empty())
+        return fail(Errc::permission_denied,
+                    "the key is protected by a passphrase: set ATELIER_KEY_PASSPHRASE (Atelier never prompts)");
     BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-    EVP_PKEY* k = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+    EVP_PKEY* k = PEM_read_bio_PrivateKey(bio.get(), nullptr, passphrase_cb, &passphrase);
+    if (!k && encrypted) {
+        ERR_clear_error();
+        return fail(Errc::permission_denied, "wrong passphrase for the key (ATELIER_KEY_PASSPHRASE)");
+    }
     if (!k) {
         ERR_clear_error();
         BioPtr bio2(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-        k = PEM_read_bio_PUBKEY(bio2.get(), nullptr, nullptr, nullptr);
+        k = PEM_read_bio_PUBKEY(bio2.get(), nullptr, passphrase_cb, nullptr);
     }
     if (!k) {
         ERR_clear_error();
@@ -414,7 +434,7 @@ Result<Key> Key::from_pem(std::string_view pem) {
     return Key(PkeyPtr(k));
 }
 
-Result<Key> Key::load(const std::filesystem::path& file) {
+Result<Key> Key::load(const std::filesystem::path& file, std::string_view passphrase) {
     struct stat st {};
     if (::stat(file.c_str(), &st) != 0) return fail(Errc::not_found, "key file " + file.string() + " does not exist");
     if (st.st_mode & 077)
@@ -422,13 +442,28 @@ Result<Key> Key::load(const std::filesystem::path& file) {
                     "key file " + file.string() + " is readable by other users; run `chmod 600` on it and try again");
     auto text = read_text(file);
     if (!text) return text.error();
-    auto k = from_pem(*text);
+    auto k = from_pem(*text, passphrase);
     if (!k) return k.error().with_context("reading " + file.string());
     return k;
 }
 
-Result<void> Key::save(const std::filesystem::path& file) const {
-    return write_private(file, private_pem(), 0600);
+Result<void> Key::save(const std::filesystem::path& file, std::string_view passphrase) const {
+    if (passphrase.empty()) return write_private(file, private_pem(), 0600);
+    // Encrypted PKCS#8: PBES2 with scrypt (N = 2^14, r = 8, p = 1, as `openssl pkcs8 -scrypt`) and AES-256-CBC.
+    X509_ALGOR* pbe = PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 0, nullptr, 1 << 14, 8, 1);
+    PKCS8_PRIV_KEY_INFO* p8 = EVP_PKEY2PKCS8(m_key.get());
+    X509_SIG* sig =
+        (pbe && p8) ? PKCS8_set0_pbe(passphrase.data(), static_cast<int>(passphrase.size()), p8, pbe) : nullptr;
+    PKCS8_PRIV_KEY_INFO_free(p8);
+    if (!sig) {
+        X509_ALGOR_free(pbe);  // PKCS8_set0_pbe takes it only on success
+        return crypto_fail("encrypting the private key");
+    }
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    const bool written = PEM_write_bio_PKCS8(bio.get(), sig) == 1;
+    X509_SIG_free(sig);
+    if (!written) return crypto_fail("encoding the encrypted private key");
+    return write_private(file, bio_string(bio.get()), 0600);
 }
 
 std::string Key::private_pem() const {
@@ -570,7 +605,11 @@ Result<Certificate> CertificateAuthority::issue_signing_cert(const Key& subject_
 
 // ---------------------------------------------------------------- KeyStore
 
-KeyStore::KeyStore(std::filesystem::path dir) : m_dir(std::move(dir)) {}
+KeyStore::KeyStore(std::filesystem::path dir) : m_dir(std::move(dir)) {
+    if (const char* p = std::getenv("ATELIER_KEY_PASSPHRASE")) m_passphrase = p;
+}
+KeyStore::KeyStore(std::filesystem::path dir, std::string passphrase)
+    : m_dir(std::move(dir)), m_passphrase(std::move(passphrase)) {}
 
 std::filesystem::path KeyStore::default_dir() {
     return paths::data_dir() / "keys";
@@ -588,7 +627,7 @@ Result<CertificateAuthority> KeyStore::authority(const Subject& ca_subject) cons
     const auto key_file = m_dir / "ca.key";
     const auto cert_file = m_dir / "ca.pem";
     auto load = [&]() -> Result<CertificateAuthority> {
-        auto key = Key::load(key_file);
+        auto key = Key::load(key_file, m_passphrase);
         if (!key) return key.error();
         auto pem = read_text(cert_file);
         if (!pem) return pem.error();
@@ -606,7 +645,7 @@ Result<CertificateAuthority> KeyStore::authority(const Subject& ca_subject) cons
     auto ca = CertificateAuthority::create(ca_subject);
     if (!ca) return ca.error();
     // The certificate is written last: its presence means the pair is complete.
-    ATELIER_TRY(ca->key().save(key_file));
+    ATELIER_TRY(ca->key().save(key_file, m_passphrase));
     ATELIER_TRY(write_private(cert_file, ca->certificate().pem(), 0644));
     return ca;
 }
@@ -618,7 +657,7 @@ Result<SigningIdentity> KeyStore::identity(SigningAlg alg, const Subject& who) c
     const auto key_file = m_dir / (stem + ".key");
     const auto cert_file = m_dir / (stem + ".pem");
     auto load = [&]() -> Result<SigningIdentity> {
-        auto key = Key::load(key_file);
+        auto key = Key::load(key_file, m_passphrase);
         if (!key) return key.error();
         auto certs = Certificate::load_bundle(cert_file);
         if (!certs) return certs.error();
@@ -641,7 +680,7 @@ Result<SigningIdentity> KeyStore::identity(SigningAlg alg, const Subject& who) c
     if (s.organization.empty()) s.organization = "Atelier";
     auto cert = ca->issue_signing_cert(*key, s);
     if (!cert) return cert.error();
-    ATELIER_TRY(key->save(key_file));
+    ATELIER_TRY(key->save(key_file, m_passphrase));
     ATELIER_TRY(write_private(cert_file, cert->pem() + ca->certificate().pem(), 0644));
     return SigningIdentity{std::move(*key), alg, {std::move(*cert), ca->certificate()}};
 }

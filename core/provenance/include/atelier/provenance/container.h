@@ -93,7 +93,7 @@ private:
     ByteView m_file;               ///< the stripped file
     std::size_t m_offset = 0;      ///< PNG/JPEG: insertion point; TIFF/WebP: bytes of m_file kept
     Bytes m_extra;                 ///< TIFF: IFD0 entries (12 bytes each, C2PA slot included); WebP: VP8X chunk
-    std::size_t m_c2pa_index = 0;  ///< TIFF: index of the C2PA entry
+    std::size_t m_c2pa_index = 0;  ///< TIFF: index of the C2PA entry; JPEG: the APP11 box instance number
     std::uint32_t m_next_ifd = 0;  ///< TIFF: IFD0's next-IFD offset
     bool m_big_endian = false;     ///< TIFF byte order
     mutable std::optional<std::pair<std::size_t, Sha256Digest>> m_hash_cache;

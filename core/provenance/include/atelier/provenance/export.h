@@ -2,7 +2,7 @@
 #pragma once
 /// \file export.h
 /// Signing where an asset leaves the app: one call that signs an exported
-/// PNG/JPEG in place with the user's identity (created on first use), carries
+/// PNG/JPEG/TIFF/WebP in place with the user's identity (created on first use), carries
 /// the source files' credentials as parentOf ingredients, and records the
 /// export in the provenance log. Used by `atelier export`, `atelier convert`
 /// and `atelier upscale` (signed by default) and meant for every other export
