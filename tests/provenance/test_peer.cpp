@@ -312,8 +312,8 @@ TEST(Peer, OurReaderAgreesWithTheReferenceOnFilesItSigns) {
         json::array({{{"action", "c2pa.opened"}, {"parameters", {{"ingredientIds", json::array({"parent"})}}}}});
     json jobs = json::array();
     std::vector<std::pair<std::filesystem::path, std::string>> outputs;
-    for (const std::string ext : {".png", ".jpg"}) {
-        const std::string fmt = ext == ".png" ? "image/png" : "image/jpeg";
+    for (const std::string ext : {".png", ".jpg", ".tif", ".webp"}) {
+        const std::string fmt = mime_type_for_name(ext);
         const auto in = write("ref-in" + ext, make_image(ext, 64, 48, 9));
         const auto out1 = peer().work / ("ref-created" + ext);
         const auto out2 = peer().work / ("ref-opened" + ext);
@@ -359,7 +359,10 @@ TEST(Peer, OurReaderAgreesWithTheReferenceOnFilesItSigns) {
         EXPECT_EQ(ours.active_label, theirs.at("report").at("active_manifest"));
         // Tampering their file: both readers flag the same thing.
         Bytes t = *bytes;
-        t[t.size() - 40] ^= 0x01;  // in the image data, after the manifest
+        auto em = find_manifest(t, *detect_format(t));
+        ASSERT_TRUE(em.ok() && em->store) << em.error().message;
+        // In the image data: after the manifest, or before it where it comes last (TIFF, WebP).
+        t[em->offset + em->length + 64 > t.size() ? em->offset / 2 : t.size() - 40] ^= 0x01;
         const ValidationReport bad = validate_asset(t, {{test_ca().certificate()}});
         EXPECT_TRUE(bad.active.has_failure("assertion.dataHash.mismatch")) << bad.to_json().dump(1);
     }
