@@ -439,3 +439,33 @@ TEST(Containers, DamagedTiffAndWebPGiveClearErrors) {
     EXPECT_EQ(b.error().code, Errc::unsupported);
     EXPECT_NE(b.error().message.find("BigTIFF"), std::string::npos);
 }
+
+TEST(Containers, JpegWithAnotherJumbfKeepsItAndUsesItsOwnBoxInstance) {
+    // Another JUMBF in APP11 with box instance 1 (not a C2PA store): ours must not join its packets.
+    const Bytes jpg = make_image(".jpg", 32, 32, 8);
+    const std::string label = "other";
+    Bytes jumd = {0, 0, 0, 0, 'j', 'u', 'm', 'd'};
+    jumd.insert(jumd.end(), 16, 0x11);  // some type UUID
+    jumd.push_back(0x03);
+    jumd.insert(jumd.end(), label.begin(), label.end());
+    jumd.push_back(0);
+    jumd[3] = static_cast<std::uint8_t>(jumd.size());
+    Bytes box = {0, 0, 0, 0, 'j', 'u', 'm', 'b'};
+    box.insert(box.end(), jumd.begin(), jumd.end());
+    box[3] = static_cast<std::uint8_t>(box.size());
+    Bytes seg = {0xFF, 0xEB, 0, 0, 'J', 'P', 0, 1, 0, 0, 0, 1};
+    seg.insert(seg.end(), box.begin(), box.end());
+    seg[3] = static_cast<std::uint8_t>(seg.size() - 2);
+    Bytes with_other(jpg.begin(), jpg.begin() + 2);
+    with_other.insert(with_other.end(), seg.begin(), seg.end());
+    with_other.insert(with_other.end(), jpg.begin() + 2, jpg.end());
+
+    const SignResult r = sign_or_die(with_other, generated_spec());
+    EXPECT_EQ(validate_asset(r.asset, trusting()).state, ValidationState::trusted);
+    EXPECT_NE(find_bytes(r.asset, std::string(reinterpret_cast<const char*>(seg.data()), seg.size())),
+              std::string::npos);  // the other JUMBF is still there, untouched
+    auto em = find_manifest(r.asset, AssetFormat::jpeg);
+    ASSERT_TRUE(em.ok() && em->store);
+    EXPECT_EQ(r.asset[em->offset + 6], 0);
+    EXPECT_EQ(r.asset[em->offset + 7], 2);  // box instance 2
+}
