@@ -421,6 +421,12 @@ TEST(Containers, DamagedTiffAndWebPGiveClearErrors) {
     const std::size_t type_at = static_cast<std::size_t>(em->allowed_exclusions.at(0).start) - 2;
     bad_type[type_at] = 1;  // BYTE instead of UNDEFINED (little-endian file)
     EXPECT_NE(state_and_error(bad_type).second.find("UNDEFINED"), std::string::npos);
+    // An IFD chain that loops back on itself.
+    Bytes loop = tif.asset;
+    const std::size_t ifd0 = loop[4] | (loop[5] << 8) | (loop[6] << 16) | (std::size_t(loop[7]) << 24);
+    const std::size_t next_at = ifd0 + 2 + 12 * (loop[ifd0] | (loop[ifd0 + 1] << 8));
+    std::copy(loop.begin() + 4, loop.begin() + 8, loop.begin() + static_cast<long>(next_at));
+    EXPECT_NE(state_and_error(loop).second.find("loops"), std::string::npos) << state_and_error(loop).second;
     // A WebP chunk length that overflows the file.
     Bytes bad_chunk = webp.asset;
     bad_chunk[16] = bad_chunk[17] = bad_chunk[18] = 0xff;

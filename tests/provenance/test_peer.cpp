@@ -480,3 +480,89 @@ TEST(Peer, ReferenceReadsWhatTheCliExports) {
     std::filesystem::remove_all(home);
 }
 #endif
+
+namespace {
+/// A two-page 2x1 grey little-endian TIFF (the reference puts its store in a trailing IFD of its own).
+Bytes two_page_tiff() {
+    auto le16 = [](Bytes& b, std::uint32_t v) {
+        b.push_back(std::uint8_t(v));
+        b.push_back(std::uint8_t(v >> 8));
+    };
+    auto le32 = [&](Bytes& b, std::uint32_t v) {
+        le16(b, v & 0xffff);
+        le16(b, v >> 16);
+    };
+    const std::uint32_t n = 9, ifd_size = 2 + 12 * n + 4, ifd0 = 8, ifd1 = ifd0 + ifd_size, px = ifd1 + ifd_size;
+    Bytes t = {'I', 'I', 42, 0};
+    le32(t, ifd0);
+    for (std::uint32_t page = 0; page < 2; ++page) {
+        le16(t, n);
+        const std::uint32_t e[9][4] = {{256, 3, 1, 2}, {257, 3, 1, 1}, {258, 3, 1, 8},
+                                       {259, 3, 1, 1}, {262, 3, 1, 1}, {273, 4, 1, px + 2 * page},
+                                       {277, 3, 1, 1}, {278, 3, 1, 1}, {279, 4, 1, 2}};
+        for (const auto& x : e) {
+            le16(t, x[0]);
+            le16(t, x[1]);
+            le32(t, x[2]);
+            le32(t, x[3]);  // SHORT values sit in the low half (little-endian)
+        }
+        le32(t, page == 0 ? ifd1 : 0);
+    }
+    t.insert(t.end(), {0x40, 0xC0, 0x80, 0x20});
+    return t;
+}
+}  // namespace
+
+TEST(Peer, MultiPageTiffSignedByTheReferenceIsReadAndResigned) {
+    REQUIRE_PEER();
+    const auto& id = test_identity(SigningAlg::es256);
+    const auto key = peer().work / "mp-signer.key";
+    const auto certs = peer().work / "mp-signer.pem";
+    ASSERT_TRUE(id.key.save(key).ok());
+    std::ofstream(certs) << id.chain[0].pem() << id.chain[1].pem();
+    const auto in = write("two-pages.tif", two_page_tiff());
+    const auto theirs = peer().work / "two-pages-ref.tif";
+    const json def = {
+        {"title", "two-pages.tif"},
+        {"assertions",
+         json::array({{{"label", "c2pa.actions.v2"},
+                       {"data",
+                        {{"actions", json::array({{{"action", "c2pa.created"},
+                                                   {"digitalSourceType", digital_source::algorithmic}}})}}}}})}};
+    json jobs = json::array({{{"op", "sign"},
+                              {"in", in.string()},
+                              {"out", theirs.string()},
+                              {"format", "image/tiff"},
+                              {"key", key.string()},
+                              {"certs", certs.string()},
+                              {"definition", def}}});
+    json r = run_peer(jobs);
+    ASSERT_EQ(r.size(), 1u);
+    ASSERT_TRUE(r[0].at("ok").get<bool>()) << r[0].dump();
+    auto ref_bytes = read_file_bytes(theirs);
+    ASSERT_TRUE(ref_bytes.ok());
+    // Ours finds their store (not in IFD0) and validates it.
+    const ValidationReport ours = validate_asset(*ref_bytes, {{test_ca().certificate()}});
+    EXPECT_EQ(ours.state, ValidationState::trusted) << ours.to_json().dump(1);
+
+    // Re-signing their file: their entry is removed, their manifest travels as the parent's.
+    ManifestSpec spec;
+    spec.ingredients.push_back({*ref_bytes, "two-pages-ref.tif", "parentOf"});
+    spec.actions.push_back({"c2pa.opened", "", json::object(), {0}, ""});
+    spec.actions.push_back({"c2pa.edited", "", json::object(), {}, ""});
+    auto mine = sign_asset(*ref_bytes, spec, id);
+    ASSERT_TRUE(mine.ok()) << mine.error().message;
+    auto stripped = strip_manifest(mine->asset, AssetFormat::tiff);
+    ASSERT_TRUE(stripped.ok());
+    EXPECT_FALSE(find_manifest(*stripped, AssetFormat::tiff)->store.has_value());  // only one C2PA entry was left
+    const auto out = write("two-pages-ours.tif", mine->asset);
+    r = run_peer(json::array(
+        {{{"op", "read"}, {"file", out.string()}, {"format", "image/tiff"}, {"trust", anchor_file().string()}}}));
+    ASSERT_EQ(r.size(), 1u);
+    ASSERT_TRUE(r[0].at("ok").get<bool>()) << r[0].dump();
+    const json& rep = r[0].at("report");
+    EXPECT_EQ(rep.at("validation_state"), "Trusted") << rep.at("validation_results").dump(1);
+    EXPECT_EQ(rep.at("active_manifest"), mine->manifest_label);
+    EXPECT_EQ(rep.at("manifests").size(), 2u);
+    EXPECT_EQ(validate_asset(mine->asset, {{test_ca().certificate()}}).state, ValidationState::trusted);
+}

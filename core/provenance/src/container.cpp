@@ -173,6 +173,24 @@ void wr32(std::uint8_t* p, std::uint32_t v, bool be) {
         p[be ? 3 - i : i] = static_cast<std::uint8_t>(v >> (8 * i));
 }
 
+Result<TiffIfd> tiff_ifd_at(ByteView f, bool be, std::uint32_t offset, std::size_t index) {
+    const std::string name = "IFD" + std::to_string(index);
+    TiffIfd t;
+    t.be = be;
+    t.offset = offset;
+    if (t.offset < 8 || t.offset > f.size() - 2)
+        return fail(Errc::corrupt_data,
+                    "TIFF: " + name + " offset " + std::to_string(t.offset) + " is outside the file");
+    t.count = rd16(f.data() + t.offset, t.be);
+    if (t.count == 0) return fail(Errc::corrupt_data, "TIFF: " + name + " has no entries");
+    if (t.end() > f.size())
+        return fail(Errc::corrupt_data, "TIFF: " + name + " (" + std::to_string(t.count) +
+                                            " entries) runs past the end of the file (truncated)");
+    t.entries = f.subspan(t.offset + 2, 12 * std::size_t(t.count));
+    t.next = rd32(f.data() + t.offset + 2 + 12 * std::size_t(t.count), t.be);
+    return t;
+}
+
 Result<TiffIfd> tiff_ifd0(ByteView f) {
     if (f.size() < 8) return fail(Errc::corrupt_data, "TIFF: truncated header");
     TiffIfd t;
@@ -186,17 +204,23 @@ Result<TiffIfd> tiff_ifd0(ByteView f) {
                     "BigTIFF files cannot carry Content Credentials in this version; save as "
                     "classic TIFF (under 4 GB)");
     if (magic != 42) return fail(Errc::corrupt_data, "not a TIFF file (bad magic number)");
-    t.offset = rd32(f.data() + 4, t.be);
-    if (t.offset < 8 || t.offset > f.size() - 2)
-        return fail(Errc::corrupt_data, "TIFF: IFD0 offset " + std::to_string(t.offset) + " is outside the file");
-    t.count = rd16(f.data() + t.offset, t.be);
-    if (t.count == 0) return fail(Errc::corrupt_data, "TIFF: IFD0 has no entries");
-    if (t.end() > f.size())
-        return fail(Errc::corrupt_data,
-                    "TIFF: IFD0 (" + std::to_string(t.count) + " entries) runs past the end of the file (truncated)");
-    t.entries = f.subspan(t.offset + 2, 12 * std::size_t(t.count));
-    t.next = rd32(f.data() + t.offset + 2 + 12 * std::size_t(t.count), t.be);
-    return t;
+    return tiff_ifd_at(f, t.be, rd32(f.data() + 4, t.be), 0);
+}
+
+/// Every IFD in the main chain, IFD0 first (at most 4096; a loop is an error).
+Result<std::vector<TiffIfd>> tiff_chain(ByteView f) {
+    auto first = tiff_ifd0(f);
+    if (!first) return first.error();
+    std::vector<TiffIfd> out{*first};
+    std::set<std::uint32_t> seen{first->offset};
+    while (out.back().next != 0) {
+        if (out.size() >= 4096 || !seen.insert(out.back().next).second)
+            return fail(Errc::corrupt_data, "TIFF: the IFD chain loops or is too long");
+        auto next = tiff_ifd_at(f, first->be, out.back().next, out.size());
+        if (!next) return next.error();
+        out.push_back(*next);
+    }
+    return out;
 }
 
 /// Index of the C2PA entry in IFD0 (nullopt if none); two are an error.
@@ -208,6 +232,18 @@ Result<std::optional<std::size_t>> tiff_c2pa_entry(const TiffIfd& t) {
         found = i;
     }
     return found;
+}
+
+/// Where the C2PA entry is: the last IFD first, then IFD0 (as c2pa-rs reads;
+/// it writes the store into a trailing IFD of its own). {ifd index, entry index}.
+using TiffSlot = std::optional<std::pair<std::size_t, std::size_t>>;
+Result<TiffSlot> tiff_find_c2pa(const std::vector<TiffIfd>& chain) {
+    for (std::size_t i : {chain.size() - 1, std::size_t(0)}) {
+        auto k = tiff_c2pa_entry(chain[i]);
+        if (!k) return k.error();
+        if (*k) return TiffSlot(std::make_pair(i, **k));
+    }
+    return TiffSlot();
 }
 
 // ---- WebP (RIFF)
@@ -351,12 +387,13 @@ std::string mime_type_for_name(std::string_view name) {
 Result<EmbeddedManifest> find_manifest(ByteView f, AssetFormat format) {
     EmbeddedManifest out;
     if (format == AssetFormat::tiff) {
-        auto t = tiff_ifd0(f);
-        if (!t) return t.error();
-        auto k = tiff_c2pa_entry(*t);
-        if (!k) return k.error();
-        if (*k) {
-            const std::uint8_t* e = t->entries.data() + 12 * **k;
+        auto chain = tiff_chain(f);
+        if (!chain) return chain.error();
+        auto where = tiff_find_c2pa(*chain);
+        if (!where) return where.error();
+        if (*where) {
+            const TiffIfd* t = &(*chain)[(*where)->first];
+            const std::uint8_t* e = t->entries.data() + 12 * (*where)->second;
             if (rd16(e + 2, t->be) != kUndefinedType)
                 return fail(Errc::corrupt_data, "TIFF: the C2PA entry must be of type UNDEFINED (7)");
             const std::uint32_t count = rd32(e + 4, t->be);
@@ -438,13 +475,42 @@ Result<Bytes> strip_manifest(ByteView f, AssetFormat format) {
     Bytes out;
     out.reserve(f.size());
     if (format == AssetFormat::tiff) {
-        auto t = tiff_ifd0(f);
-        if (!t) return t.error();
-        auto k = tiff_c2pa_entry(*t);
-        if (!k) return k.error();
-        if (!*k) return Bytes(f.begin(), f.end());
+        auto chain = tiff_chain(f);
+        if (!chain) return chain.error();
+        auto where = tiff_find_c2pa(*chain);
+        if (!where) return where.error();
+        if (!*where) return Bytes(f.begin(), f.end());
         auto em = find_manifest(f, format);
         if (!em) return em.error();
+        if ((*where)->first != 0) {
+            // In a later IFD (the reference's layout): blank the store, then
+            // unlink that IFD when it holds nothing else, or point its
+            // predecessor at a copy without the entry.
+            const TiffIfd& t = (*chain)[(*where)->first];
+            const TiffIfd& prev = (*chain)[(*where)->first - 1];
+            out.assign(f.begin(), f.end());
+            if (em->length > 4) std::fill(out.begin() + em->offset, out.begin() + em->offset + em->length, 0);
+            std::uint32_t target = t.next;
+            if (t.count > 1) {
+                if (out.size() & 1) out.push_back(0);
+                if (out.size() > 0xFFFFFFF0u)
+                    return fail(Errc::limit_exceeded, "TIFF: file too large for classic TIFF");
+                target = static_cast<std::uint32_t>(out.size());
+                out.resize(out.size() + 2 + 12 * (std::size_t(t.count) - 1) + 4);
+                wr16(out.data() + target, static_cast<std::uint16_t>(t.count - 1), t.be);
+                std::size_t w = target + 2;
+                for (std::size_t i = 0; i < t.count; ++i) {
+                    if (i == (*where)->second) continue;
+                    std::memcpy(out.data() + w, t.entries.data() + 12 * i, 12);
+                    w += 12;
+                }
+                wr32(out.data() + w, t.next, t.be);
+            }
+            wr32(out.data() + prev.offset + 2 + 12 * std::size_t(prev.count), target, t.be);
+            return out;
+        }
+        const TiffIfd* t = &chain->front();
+        const std::size_t k = (*where)->second;
         // Our own layout (IFD0 then the store, at the end): cut both off.
         // Otherwise blank the store where it is; the old IFD0 stays as dead bytes.
         const bool tail = em->length > 4 && em->offset == t->end() && em->offset + em->length == f.size();
@@ -462,7 +528,7 @@ Result<Bytes> strip_manifest(ByteView f, AssetFormat format) {
         wr16(out.data() + ifd, static_cast<std::uint16_t>(t->count - 1), t->be);
         std::size_t w = ifd + 2;
         for (std::size_t i = 0; i < t->count; ++i) {
-            if (i == **k) continue;
+            if (i == k) continue;
             std::memcpy(out.data() + w, t->entries.data() + 12 * i, 12);
             w += 12;
         }
@@ -585,11 +651,12 @@ Result<Embedding> Embedding::plan(ByteView f, AssetFormat format) {
             return e;
         }
         case AssetFormat::tiff: {
-            auto t = tiff_ifd0(f);
-            if (!t) return t.error();
-            auto k = tiff_c2pa_entry(*t);
+            auto chain = tiff_chain(f);
+            if (!chain) return chain.error();
+            auto k = tiff_find_c2pa(*chain);
             if (!k) return k.error();
             if (*k) return fail(Errc::internal, "TIFF: strip the old manifest before embedding a new one");
+            const TiffIfd* t = &chain->front();
             // IFD0 at the very end (libtiff's usual layout, and ours): rewrite it in place.
             e.m_offset = t->end() == f.size() ? t->offset : f.size();
             if (e.m_offset > 0xFFFF0000u) return fail(Errc::limit_exceeded, "TIFF: file too large for classic TIFF");

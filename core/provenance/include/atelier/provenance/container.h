@@ -11,7 +11,9 @@
 ///   the store. The writer appends a new IFD0 (old entries plus the C2PA one,
 ///   in tag order) and the store at the end of the file and points the header
 ///   at it; the hard binding excludes the store and the entry's count field,
-///   as the reference implementation does;
+///   as the reference implementation does. The reader looks in the last IFD
+///   first, then IFD0 (c2pa-rs writes a trailing IFD of its own); stripping
+///   unlinks or rewrites that IFD;
 /// - WebP: a `C2PA` RIFF chunk, last in the file; a simple (VP8/VP8L) file is
 ///   first turned into the extended form (a VP8X chunk with the canvas size
 ///   and alpha flag from the bitstream header), which other chunks require.
