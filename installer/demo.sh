@@ -33,8 +33,12 @@ step "6. Which model? slim vs medium on a 128 px texture, scored against the 512
   --scale 4 --reference "$DEMO_DIR/samples/texture.tif"
 
 step "7. Auto-tag the samples: specs, seamless/repeat type, palette, style, hashes, moderation"
-"$ATELIER" tag "$DEMO_DIR/samples"
-"$ATELIER" tag "$DEMO_DIR/samples" --json > "$DEMO_DIR/tags.json"
+# The example tagger plugin (layout: orientation, aspect ratio, cutout) from the build tree.
+PLUGINS="$(dirname "$ATELIER")/../../plugins/tagger"
+PLUGIN_ARGS=()
+[ -d "$PLUGINS" ] && PLUGIN_ARGS=(--plugins "$PLUGINS")
+"$ATELIER" tag "$DEMO_DIR/samples" "${PLUGIN_ARGS[@]}"
+"$ATELIER" tag "$DEMO_DIR/samples" "${PLUGIN_ARGS[@]}" --json > "$DEMO_DIR/tags.json"
 
 step "8. Find a re-upload: a shrunk, recompressed copy among the samples"
 "$ATELIER" convert "$DEMO_DIR/samples/waves-seamless.png" "$DEMO_DIR/reupload.jpg" --resize 300x --quality 60
@@ -46,6 +50,10 @@ LIB="$DEMO_DIR/library"
 "$ATELIER" import "$DEMO_DIR/samples" "$DEMO_DIR/converted" --library "$LIB" --thumbnails
 "$ATELIER" search --library "$LIB" --facets
 "$ATELIER" search --library "$LIB" "width>=1024 sort:width" --json --limit 5
+# The import ran the auto-taggers after its metadata pass: tags, facets and hashes are stored.
+"$ATELIER" search --library "$LIB" "seamless:yes" --limit 5
+"$ATELIER" similar "$DEMO_DIR/reupload.jpg" --in "$LIB"
+"$ATELIER" retag --check --library "$LIB"
 "$ATELIER" show 1 --library "$LIB"
 mkdir -p "$DEMO_DIR/exported"
 "$ATELIER" export 1 2 "$DEMO_DIR/exported" --library "$LIB"
@@ -116,5 +124,10 @@ else
   echo "skipped: atelier-studio (set ATELIER_STUDIO) or xvfb-run not found"
 fi
 
+step "13. Remove an asset from the library; the progress stream the desktop app reads (--progress json)"
+first_id=$("$ATELIER" search --library "$LIB" --json --limit 1 | python3 -c 'import json, sys; print(json.load(sys.stdin)["results"][0]["id"])')
+"$ATELIER" remove "$first_id" --library "$LIB"
+"$ATELIER" --json --progress json upscale "$DEMO_DIR/upscaled/waves-256.png" "$DEMO_DIR/upscaled/waves-512.png" \
+  --model esrgan-slim --scale 2 2>&1 >/dev/null | tail -n 3
 
 printf '\nDemo results are in %s\n' "$DEMO_DIR"

@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
     app.add_option("--set", overrides, "override a configuration key: --set key=value (repeatable)");
     app.add_flag("--json", ctx.json, "machine-readable JSON output");
     app.add_flag("-q,--quiet", ctx.quiet, "no progress output");
+    std::string progress_format = "text";
+    app.add_option("--progress", progress_format,
+                   "progress as text (a bar on stderr) or json (JSON lines on stderr, for programs)")
+        ->check(CLI::IsMember({"text", "json"}));
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
     app.fallthrough();
 
@@ -50,6 +54,7 @@ int main(int argc, char** argv) {
         auto cfg = Config::load(config_file);
         if (!cfg) throw CLI::ValidationError("--config", cfg.error().message);
         ctx.config = std::move(cfg).value();
+        ctx.progress_json = progress_format == "json";
         for (const auto& o : overrides)
             if (auto r = ctx.config.set_flag(o); !r) throw CLI::ValidationError("--set", r.error().message);
         const std::string level = log_level.empty() ? ctx.config.get_string("log.level") : log_level;

@@ -16,12 +16,14 @@ using namespace atelier::market_server;
 
 int main(int argc, char** argv) {
     CLI::App cli{"atelier-market: the Atelier marketplace backend (HTTP/JSON API)"};
-    std::string data, listen, db, config_file;
+    std::string data, listen, db, config_file, tls_cert, tls_key;
     std::vector<std::string> sets;
     cli.add_option("--data", data, "data folder (database, blobs/, uploads/, keys/)")->required();
     cli.add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)");
     cli.add_option("--db", db, "sqlite (default), sqlite:PATH or postgres://USER@HOST:PORT/DB");
     cli.add_option("--config", config_file, "config file with market.* keys (key = value lines)");
+    cli.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve HTTPS only (with --tls-key)");
+    cli.add_option("--tls-key", tls_key, "PEM private key of --tls-cert");
     cli.add_option("--set", sets, "override one config key: --set market.threads=4");
     std::string admin_email;
     auto* create_admin = cli.add_subcommand("create-admin",
@@ -49,6 +51,8 @@ int main(int argc, char** argv) {
     opts->data_dir = data;
     if (!listen.empty()) opts->listen = listen;
     if (!db.empty()) opts->db = db;
+    if (!tls_cert.empty()) opts->tls_cert = tls_cert;
+    if (!tls_key.empty()) opts->tls_key = tls_key;
 
     if (*create_admin) {
         std::string password;

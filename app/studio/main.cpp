@@ -102,7 +102,12 @@ void run_screenshots(QQuickWindow* window, const QString& dir) {
 }  // namespace
 
 int main(int argc, char* argv[]) {
+    // Where start-up time goes (printed with --first-frame): dynamic linking
+    // and static initialisation before main, the application object, the
+    // QML engine and Main.qml, then the first frame.
+    const double at_main = ms_since_process_start();
     QGuiApplication app(argc, argv);
+    const double at_app = ms_since_process_start();
     QGuiApplication::setApplicationName(QStringLiteral("atelier-studio"));
     QGuiApplication::setApplicationDisplayName(QStringLiteral("Atelier"));
     QGuiApplication::setOrganizationName(QStringLiteral("Atelier"));
@@ -129,7 +134,9 @@ int main(int argc, char* argv[]) {
     QObject::connect(
         &engine, &QQmlApplicationEngine::objectCreationFailed, &app, [] { QCoreApplication::exit(1); },
         Qt::QueuedConnection);
+    const double at_engine = ms_since_process_start();
     engine.load(QUrl(QStringLiteral("qrc:/Atelier/Studio/qml/Main.qml")));
+    const double at_loaded = ms_since_process_start();
     if (engine.rootObjects().isEmpty()) return 1;
     auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
     if (!window) return 1;
@@ -141,10 +148,13 @@ int main(int argc, char* argv[]) {
     if (parser.isSet(firstFrame)) {
         QObject::connect(
             window, &QQuickWindow::frameSwapped, &app,
-            [] {
+            [at_main, at_app, at_engine, at_loaded] {
                 static bool s_done = false;
                 if (std::exchange(s_done, true)) return;
-                std::printf("first-frame-ms %.1f\n", ms_since_process_start());
+                const double now = ms_since_process_start();
+                std::printf("startup-phases-ms before-main %.1f app %.1f engine %.1f qml %.1f frame %.1f\n", at_main,
+                            at_app - at_main, at_engine - at_app, at_loaded - at_engine, now - at_loaded);
+                std::printf("first-frame-ms %.1f\n", now);
                 std::fflush(stdout);
                 QCoreApplication::quit();
             },

@@ -30,6 +30,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -141,6 +142,9 @@ QProcessEnvironment home_env(const fs::path& cache) {
     return env;
 }
 
+// Start-up phases printed by atelier-studio --first-frame, per run.
+std::map<std::string, std::vector<double>> g_phases;
+
 // Runs `exe args` and returns its "first-frame-ms" figure or its wall time.
 double spawn(const QString& exe, const QStringList& args, const QProcessEnvironment& env, bool wall) {
     QProcess p;
@@ -153,8 +157,14 @@ double spawn(const QString& exe, const QStringList& args, const QProcessEnvironm
         return -1;
     }
     if (wall) return static_cast<double>(t.nsecsElapsed()) / 1e6;
-    for (const auto& line : QString::fromUtf8(p.readAllStandardOutput()).split('\n'))
+    for (const auto& line : QString::fromUtf8(p.readAllStandardOutput()).split('\n')) {
+        if (line.startsWith("startup-phases-ms ")) {
+            const auto f = line.mid(18).split(' ', Qt::SkipEmptyParts);
+            for (qsizetype i = 0; i + 1 < f.size(); i += 2)
+                g_phases[f[i].toStdString()].push_back(f[i + 1].toDouble());
+        }
         if (line.startsWith("first-frame-ms ")) return line.mid(15).toDouble();
+    }
     std::fprintf(stderr, "%s gave no first-frame figure: %s\n", qPrintable(exe), p.readAllStandardError().constData());
     return -1;
 }
@@ -237,17 +247,22 @@ int main(int argc, char* argv[]) {
     // --- cold start, side by side --------------------------------------------
     const auto env = home_env(cache);
     const int reps = parser.value("reps").toInt();
-    std::vector<double> studio, bare_w, cli;
+    std::vector<double> studio, bare_w, qt_only, cli;
+    const QString qt_only_exe = QCoreApplication::applicationDirPath() + "/bench_studio_bare";
     for (int r = 0; r < reps; ++r) {
         if (parser.isSet("studio")) studio.push_back(spawn(parser.value("studio"), {"--first-frame"}, env, false));
         bare_w.push_back(spawn(QCoreApplication::applicationFilePath(), {"--bare-window"}, env, false));
+        if (QFile::exists(qt_only_exe)) qt_only.push_back(spawn(qt_only_exe, {}, env, false));
         if (parser.isSet("cli")) cli.push_back(spawn(parser.value("cli"), {"--version"}, env, true));
     }
     nlohmann::json cold{{"bench", "studio.cold_start_first_frame"},
                         {"assets", n},
                         {"studio", stats(studio)},
                         {"peer_bare_qt_quick_window", stats(bare_w)}};
+    if (!qt_only.empty()) cold["peer_bare_window_linking_qt_only"] = stats(qt_only);
     if (!cli.empty()) cold["atelier_cli_version_wall_links_libtorch"] = stats(cli);
+    for (const auto& [phase, v] : g_phases)
+        cold["studio_phase_" + phase] = stats(v);
     if (!studio.empty() && !bare_w.empty())
         cold["ratio_studio_to_bare"] = percentile(studio, 0.5) / std::max(1e-9, percentile(bare_w, 0.5));
     emit(cold);

@@ -6,7 +6,8 @@
 //    with a linear scan measured side by side as the peer.
 //  - MobileNetV2 (nsfwjs) batch throughput on the CPU and the pipeline with
 //    the moderation tagger (when the ml runtime and the model are present).
-//   bench_tagging [--images N] [--hashes N] [--queries N] [--ml-threads N]
+//   bench_tagging [--images N] [--hashes N] [--queries N] [--radius R] [--ml 0|1] [--ml-threads N]
+//   (--images 0 runs only the index benchmark)
 
 #include <algorithm>
 #include <atomic>
@@ -140,53 +141,182 @@ void bench_pipeline(int count, std::shared_ptr<void> moderation_model) {
     }
 #endif
     (void)pipeline.run(images[0]);  // warm-up (tables, caches)
+    // With the moderation model, images go through the pipeline in batches
+    // (`run_batch`: one forward pass per batch), as `atelier tag` does.
+    const std::size_t batch = moderation_model ? 8 : 1;
+    auto run_chunk = [&](std::size_t lo) {
+        const std::size_t hi = std::min(images.size(), lo + batch);
+        std::vector<Result<ops::TagReport>> out;
+        if (batch == 1) {
+            out.push_back(pipeline.run(images[lo]));
+        } else {
+            std::vector<const Image*> ptrs;
+            for (std::size_t i = lo; i < hi; ++i)
+                ptrs.push_back(&images[i]);
+            auto r = pipeline.run_batch(ptrs);
+            if (!r)
+                out.push_back(r.error());
+            else
+                out = std::move(*r);
+        }
+        for (const auto& r : out)
+            if (!r) {
+                std::fprintf(stderr, "tagging failed: %s\n", r.error().message.c_str());
+                std::exit(1);
+            }
+        return out;
+    };
     // One thread, with per-tagger times.
     std::map<std::string, double> per_tagger;
     std::vector<double> per_image;
     const auto t0 = Clock::now();
-    for (const auto& img : images) {
+    for (std::size_t lo = 0; lo < images.size(); lo += batch) {
         const auto t = Clock::now();
-        auto r = pipeline.run(img);
-        per_image.push_back(ms_since(t));
-        if (!r) {
-            std::fprintf(stderr, "tagging failed: %s\n", r.error().message.c_str());
-            std::exit(1);
+        auto out = run_chunk(lo);
+        const double each = ms_since(t) / static_cast<double>(out.size());
+        for (const auto& r : out) {
+            per_image.push_back(each);
+            for (const auto& [id, ms] : r->timings_ms)
+                per_tagger[id] += ms;
         }
-        for (const auto& [id, ms] : r->timings_ms)
-            per_tagger[id] += ms;
     }
     const double single_ms = ms_since(t0);
+    // The intrinsic cost per tagger: this thread's CPU time (not preempted
+    // time), median over the images; robust on a shared machine.
+    std::map<std::string, std::vector<double>> cpu_ms;
+    for (const auto& img : images) {
+        if (moderation_model) break;  // the model's time is in the batch figures
+        double c = thread_cpu_ms();
+        auto preview = ops::make_preview(img);
+        cpu_ms["preview"].push_back(thread_cpu_ms() - c);
+        const ops::TagInput input{img, *preview, nullptr, {}};
+        for (const auto& tagger : pipeline.taggers()) {
+            c = thread_cpu_ms();
+            (void)tagger->tag(input);
+            cpu_ms[tagger->info().id].push_back(thread_cpu_ms() - c);
+        }
+    }
+    nlohmann::json cpu_json;
+    double cpu_total = 0;
+    for (const auto& [id, v] : cpu_ms)
+        cpu_total += percentile(v, 0.5);
+    for (const auto& [id, v] : cpu_ms)
+        cpu_json[id] = {{"cpu_median_ms", percentile(v, 0.5)}, {"share", percentile(v, 0.5) / cpu_total}};
     double total = 0;
     for (const auto& [id, ms] : per_tagger)
         total += ms;
     nlohmann::json shares;
     for (const auto& [id, ms] : per_tagger)
         shares[id] = {{"share", ms / total}, {"ms_per_image", ms / count}};
-    emit({{"bench", label + "_single_thread"},
-          {"images", count},
-          {"images_per_s", count / (single_ms / 1000.0)},
-          {"median_ms", percentile(per_image, 0.5)},
-          {"taggers", shares}});
-    // All cores: one image per thread at a time.
+    nlohmann::json single{{"bench", label + "_single_thread"},
+                          {"images", count},
+                          {"batch", batch},
+                          {"images_per_s", count / (single_ms / 1000.0)},
+                          {"median_ms", percentile(per_image, 0.5)},
+                          {"taggers", shares}};
+    if (!cpu_ms.empty()) {
+        single["cpu_ms_sum_of_medians"] = cpu_total;
+        single["cpu_images_per_s_one_core"] = 1000.0 / cpu_total;
+        single["taggers_cpu"] = cpu_json;
+    }
+    emit(single);
+    // All cores: one batch per thread at a time.
     const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-    std::atomic<int> next{0};
+    std::atomic<std::size_t> next{0};
     const auto t1 = Clock::now();
     std::vector<std::thread> pool;
     for (unsigned t = 0; t < threads; ++t)
         pool.emplace_back([&] {
-            for (int i; (i = next.fetch_add(1)) < count;)
-                (void)pipeline.run(images[static_cast<std::size_t>(i)]);
+            for (std::size_t lo; (lo = next.fetch_add(batch)) < images.size();)
+                (void)run_chunk(lo);
         });
     for (auto& t : pool)
         t.join();
     const double all_ms = ms_since(t1);
     emit({{"bench", label + "_all_cores"},
           {"images", count},
+          {"batch", batch},
           {"threads", threads},
           {"images_per_s", count / (all_ms / 1000.0)}});
 }
 
-void bench_index(int n, int queries) {
+// Peer: a BK-tree over Hamming distance (the other structure the issue
+// names), nodes in one array, children as (distance, node) lists.
+class BkTree {
+public:
+    void add(std::uint64_t h, std::uint32_t id) {
+        const auto n = static_cast<std::uint32_t>(m_nodes.size());
+        m_nodes.push_back({h, id, {}});
+        if (n == 0) return;
+        std::uint32_t cur = 0;
+        for (;;) {
+            const int d = ops::hamming(m_nodes[cur].hash, h);
+            auto& kids = m_nodes[cur].children;
+            auto it = std::find_if(kids.begin(), kids.end(), [&](const auto& k) { return k.first == d; });
+            if (it == kids.end()) {
+                kids.emplace_back(d, n);
+                return;
+            }
+            cur = it->second;
+        }
+    }
+    std::size_t query(std::uint64_t h, int r) const {
+        std::size_t found = 0;
+        std::vector<std::uint32_t> stack{0};
+        while (!stack.empty()) {
+            const auto& node = m_nodes[stack.back()];
+            stack.pop_back();
+            const int d = ops::hamming(node.hash, h);
+            found += d <= r;
+            for (const auto& [kd, child] : node.children)
+                if (kd >= d - r && kd <= d + r) stack.push_back(child);
+        }
+        return found;
+    }
+
+private:
+    struct Node {
+        std::uint64_t hash;
+        std::uint32_t id;
+        std::vector<std::pair<int, std::uint32_t>> children;
+    };
+    std::vector<Node> m_nodes;
+};
+
+struct Latency {
+    double p50 = 0, p99 = 0, cpu_p50 = 0, cpu_p99 = 0, max = 0;
+    std::size_t found = 0;
+};
+
+// Times `fn(q)` over the queries, `passes` times: wall latency (includes
+// preemption on a shared machine) and the thread's CPU time (intrinsic cost).
+template <class F>
+Latency measure(const std::vector<std::uint64_t>& qs, int passes, F&& fn) {
+    std::vector<double> lat, cpu;
+    Latency out;
+    for (int pass = 0; pass < passes; ++pass)
+        for (auto q : qs) {
+            const auto t = Clock::now();
+            const double c0 = thread_cpu_ms();
+            const std::size_t n = fn(q);
+            cpu.push_back(thread_cpu_ms() - c0);
+            lat.push_back(ms_since(t));
+            if (pass == 0) out.found += n;
+        }
+    out.p50 = percentile(lat, 0.5);
+    out.p99 = percentile(lat, 0.99);
+    out.cpu_p50 = percentile(cpu, 0.5);
+    out.cpu_p99 = percentile(cpu, 0.99);
+    out.max = percentile(lat, 1.0);
+    return out;
+}
+
+nlohmann::json to_json(const Latency& l) {
+    return {{"p50_ms", l.p50},         {"p99_ms", l.p99}, {"cpu_p50_ms", l.cpu_p50},
+            {"cpu_p99_ms", l.cpu_p99}, {"max_ms", l.max}, {"matches", l.found}};
+}
+
+void bench_index(int n, int queries, int radius) {
     std::mt19937_64 rng(42);
     std::vector<std::uint64_t> hashes(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) {
@@ -194,70 +324,82 @@ void bench_index(int n, int queries) {
         hashes[i] =
             (i > 0 && i % 10 == 0) ? hashes[rng() % i] ^ (1ull << (rng() % 64)) ^ (1ull << (rng() % 64)) : rng();
     }
-    const auto tb = Clock::now();
-    ops::HashIndex index;
-    for (int i = 0; i < n; ++i)
-        index.add(hashes[i], static_cast<std::uint32_t>(i));
-    const double build_ms = ms_since(tb);
     std::vector<std::uint64_t> qs;
     for (int q = 0; q < queries; ++q)  // half near a stored hash, half random
         qs.push_back(q % 2 ? hashes[rng() % n] ^ (rng() & rng() & rng() & rng()) : rng());
-    // Wall-clock latency (includes being preempted on a shared machine) and
-    // the thread's CPU time per query (the intrinsic cost); three passes.
-    std::vector<double> lat, cpu, pass_p99;
-    std::size_t found = 0;
-    for (int pass = 0; pass < 3; ++pass) {
-        std::vector<double> this_pass;
-        for (auto q : qs) {
-            const auto t = Clock::now();
-            const double c0 = thread_cpu_ms();
-            const auto n_found = index.query(q, 8).size();
-            cpu.push_back(thread_cpu_ms() - c0);
-            this_pass.push_back(ms_since(t));
-            if (pass == 0) found += n_found;
-        }
-        pass_p99.push_back(percentile(this_pass, 0.99));
-        lat.insert(lat.end(), this_pass.begin(), this_pass.end());
-    }
-    // Peer: a linear scan of the same hashes (what a plain table does).
-    std::vector<double> scan;
-    std::size_t found_scan = 0;
-    for (int q = 0; q < std::min(queries, 200); ++q) {
-        const auto t = Clock::now();
+    nlohmann::json variants = nlohmann::json::array();
+    Latency best;
+    int best_m = 0;
+    for (int m : {4, 5, 6, 8, 9}) {
+        const auto tb = Clock::now();
+        ops::HashIndex index(m);
+        index.reserve(static_cast<std::size_t>(n));
         for (int i = 0; i < n; ++i)
-            found_scan += ops::hamming(hashes[i], qs[q]) <= 8;
-        scan.push_back(ms_since(t));
+            index.add(hashes[i], static_cast<std::uint32_t>(i));
+        index.compact();
+        const double build_ms = ms_since(tb);
+        (void)measure(qs, 1, [&](std::uint64_t q) { return index.query(q, radius).size(); });  // warm
+        const Latency l = measure(qs, 3, [&](std::uint64_t q) { return index.query(q, radius).size(); });
+        auto j = to_json(l);
+        j["substrings"] = m;
+        j["build_ms"] = build_ms;
+        variants.push_back(j);
+        if (m == ops::HashIndex::kDefaultSubstrings) {
+            best = l;
+            best_m = m;
+        }
     }
-    emit({{"bench", "hash_index_radius8"},
+    // Peers in the same run: BK-tree and a linear scan over the same hashes.
+    const auto tbk = Clock::now();
+    BkTree bk;
+    for (int i = 0; i < n; ++i)
+        bk.add(hashes[i], static_cast<std::uint32_t>(i));
+    const double bk_build_ms = ms_since(tbk);
+    const std::vector<std::uint64_t> few(qs.begin(), qs.begin() + std::min<std::size_t>(qs.size(), 500));
+    const Latency lbk = measure(few, 1, [&](std::uint64_t q) { return bk.query(q, radius); });
+    const Latency lscan = measure(few, 1, [&](std::uint64_t q) {
+        std::size_t f = 0;
+        for (int i = 0; i < n; ++i)
+            f += ops::hamming(hashes[i], q) <= radius;
+        return f;
+    });
+    auto jbk = to_json(lbk);
+    jbk["build_ms"] = bk_build_ms;
+    jbk["queries"] = few.size();
+    auto jscan = to_json(lscan);
+    jscan["queries"] = few.size();
+    emit({{"bench", "hash_index_radius" + std::to_string(radius)},
           {"hashes", n},
           {"queries", queries},
-          {"build_ms", build_ms},
-          {"p50_ms", percentile(lat, 0.5)},
-          {"p99_ms", percentile(lat, 0.99)},
-          {"p99_ms_median_of_3_passes", percentile(pass_p99, 0.5)},
-          {"cpu_p50_ms", percentile(cpu, 0.5)},
-          {"cpu_p99_ms", percentile(cpu, 0.99)},
-          {"max_ms", percentile(lat, 1.0)},
-          {"matches", found},
-          {"peer_linear_scan_p50_ms", percentile(scan, 0.5)},
-          {"peer_linear_scan_p99_ms", percentile(scan, 0.99)},
-          {"peer_matches_first_200", found_scan}});
+          {"default_substrings", best_m},
+          {"p50_ms", best.p50},
+          {"p99_ms", best.p99},
+          {"cpu_p99_ms", best.cpu_p99},
+          {"variants", variants},
+          {"peer_bk_tree", jbk},
+          {"peer_linear_scan", jscan}});
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     int images = 20, hashes = 1'000'000, queries = 10'000, ml_threads = 0;
+    std::vector<int> radii{8, 12};
+    bool ml = true;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--images")) images = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--hashes")) hashes = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--queries")) queries = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--ml-threads")) ml_threads = std::atoi(argv[i + 1]);
+        if (!std::strcmp(argv[i], "--radius")) radii = {std::atoi(argv[i + 1])};
+        if (!std::strcmp(argv[i], "--ml")) ml = std::atoi(argv[i + 1]) != 0;
     }
-    bench_index(hashes, queries);
-    bench_pipeline(images, nullptr);
+    for (int r : radii)
+        bench_index(hashes, queries, r);
+    if (images > 0) bench_pipeline(images, nullptr);
 #if ATELIER_BENCH_ML
-    if (auto m = bench_mobilenet(ml_threads)) bench_pipeline(images, m);
+    if (images > 0 && ml)
+        if (auto m = bench_mobilenet(ml_threads)) bench_pipeline(std::min(images, 16), m);
 #endif
     return 0;
 }

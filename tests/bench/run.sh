@@ -31,6 +31,6 @@ run studio env XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" xvfb-run -a -s
   --assets "${ASSETS:-100000}" --reps 5 --cache "$BUILD_DIR/bench-cache/studio"
 run upscale "$B/bench_upscale" --reps 3
 run upscale_peak "$B/bench_upscale" --peak
-run tagging "$B/bench_tagging" --images 20 --hashes 1000000 --queries 10000
+run tagging "$B/bench_tagging" --images 20 --hashes 1000000 --queries 5000 --ml-threads 1
 
 run provenance "$B/bench_provenance" --reps 15

@@ -5,7 +5,11 @@
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "atelier/image/procedural.h"
+#include "atelier/image/resize.h"
+#include "atelier/imageio/imageio.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -44,7 +48,7 @@ TEST(CatalogCli, ImportSearchShowExport) {
              dir / "in" / "a1111");
     const std::string lib = "--library " + q(dir / "lib");
 
-    auto imp = run("--json import " + q(dir / "in") + " " + lib);
+    auto imp = run("--json import --no-moderation " + q(dir / "in") + " " + lib);
     ASSERT_EQ(imp.code, 0) << imp.out;
     auto ij = nlohmann::json::parse(imp.out);
     EXPECT_EQ(ij["added"], 8);
@@ -92,3 +96,69 @@ TEST(CatalogCli, ImportSearchShowExport) {
     EXPECT_EQ(run("show 999 " + lib).code, 1);
     EXPECT_EQ(run("show 1 --library " + q(dir / "nowhere")).code, 1);
 }
+
+#ifdef ATELIER_HAVE_AUTOTAG
+// Tagging after import (or later with `retag`), and `similar --in LIBRARY`
+// answered from the stored hashes.
+TEST(CatalogCli, RetagAndSimilarInTheLibrary) {
+    using namespace atelier;
+    const fs::path dir = test::temp_dir("cli-tag");
+    fs::create_directories(dir / "in");
+    auto waves = procedural::seamless_waves(128, 128, 11);
+    auto grad = procedural::gradient(128, 80, 4);
+    ASSERT_TRUE(waves.ok() && grad.ok());
+    auto small = resize(*waves, 100, 100, {ResizeFilter::lanczos3, true});
+    ASSERT_TRUE(small.ok());
+    ASSERT_TRUE(imageio::save(*waves, dir / "in" / "waves.png").ok());
+    ASSERT_TRUE(imageio::save(*small, dir / "in" / "waves-small.png").ok());
+    ASSERT_TRUE(imageio::save(*grad, dir / "in" / "gradient.png").ok());
+    const std::string lib = "--library " + q(dir / "lib");
+
+    auto imp = nlohmann::json::parse(run("--json import --no-tag " + q(dir / "in") + " " + lib).out);
+    EXPECT_EQ(imp["added"], 3);
+    EXPECT_FALSE(imp.contains("tagging"));
+    auto check = nlohmann::json::parse(run("--json retag --check --no-moderation " + lib).out);
+    EXPECT_EQ(check["needing_tags"], 3);
+    auto none = run("--json similar " + q(dir / "in" / "waves.png") + " --in " + q(dir / "lib"));
+    EXPECT_EQ(none.code, 1) << "no hashes before tagging: " << none.out;
+    EXPECT_NE(none.out.find("atelier retag"), std::string::npos) << none.out;
+
+    auto retag = run("--json retag --no-moderation " + lib);
+    ASSERT_EQ(retag.code, 0) << retag.out;
+    EXPECT_EQ(nlohmann::json::parse(retag.out)["tagged"], 3);
+    EXPECT_EQ(nlohmann::json::parse(run("--json retag --check --no-moderation " + lib).out)["needing_tags"], 0);
+
+    auto seamless = nlohmann::json::parse(run("--json search seamless:yes " + lib).out);
+    EXPECT_EQ(seamless["total"], 2);
+
+    auto sim = run("--json similar " + q(dir / "in" / "waves.png") + " --in " + q(dir / "lib"));
+    ASSERT_EQ(sim.code, 0) << sim.out;
+    auto sj = nlohmann::json::parse(sim.out);
+    EXPECT_EQ(sj["searched"], 3);
+    ASSERT_GE(sj["matches"].size(), 2u);
+    EXPECT_EQ(sj["matches"][0]["distance"], 0);
+    std::set<std::string> titles;
+    for (const auto& m : sj["matches"])
+        titles.insert(m["title"].get<std::string>());
+    EXPECT_TRUE(titles.count("waves") && titles.count("waves-small"));
+    EXPECT_FALSE(titles.count("gradient"));
+
+    // Tagging on import (the default): the new asset is tagged at once.
+    fs::create_directories(dir / "more");
+    auto dots = procedural::seamless_dots(96, 96, 2);
+    ASSERT_TRUE(dots.ok());
+    ASSERT_TRUE(imageio::save(*dots, dir / "more" / "dots.png").ok());
+    auto imp2 = run("--json import --no-moderation " + q(dir / "more") + " " + lib);
+    ASSERT_EQ(imp2.code, 0) << imp2.out;
+    auto ij2 = nlohmann::json::parse(imp2.out);
+    EXPECT_EQ(ij2["added"], 1);
+    EXPECT_EQ(ij2["tagging"]["tagged"], 1);
+    auto show = nlohmann::json::parse(
+        run("--json show " + std::to_string(ij2["entries"][0]["id"].get<long long>()) + " " + lib).out);
+    bool palette = false;
+    for (const auto& t : show["tags"])
+        palette = palette || t["source"] == "palette@1";
+    EXPECT_TRUE(palette) << show.dump();
+    EXPECT_TRUE(show.contains("phash"));
+}
+#endif

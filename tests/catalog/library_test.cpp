@@ -92,8 +92,8 @@ TEST(CatalogLibrary, V1FixtureIsMigratedKeepingEveryRow) {
 
     auto lib = open_lib(dir);
     ASSERT_TRUE(lib);
-    EXPECT_EQ(lib->schema_version(), 2);
-    EXPECT_EQ(pragma_text(dir / "library.db", "PRAGMA user_version"), "2");
+    EXPECT_EQ(lib->schema_version(), kSchemaVersion);
+    EXPECT_EQ(pragma_text(dir / "library.db", "PRAGMA user_version"), std::to_string(kSchemaVersion));
     auto a = lib->get(1);
     ASSERT_TRUE(a.ok()) << a.error().message;
     EXPECT_EQ(a->title, "Navy florals");
@@ -122,7 +122,46 @@ TEST(CatalogLibrary, V1FixtureIsMigratedKeepingEveryRow) {
     lib.reset();
     lib = open_lib(dir);
     ASSERT_TRUE(lib);
-    EXPECT_EQ(lib->schema_version(), 2);
+    EXPECT_EQ(lib->schema_version(), kSchemaVersion);
+}
+
+TEST(CatalogLibrary, V2FixtureIsMigratedKeepingTagsAndHashes) {
+    const fs::path dir = test::temp_dir("v2");
+    std::ifstream in(fs::path(ATELIER_SOURCE_DIR) / "tests/data/catalog/schema-v2.sql");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    exec_sql(dir / "library.db", ss.str());
+    ASSERT_EQ(pragma_text(dir / "library.db", "PRAGMA user_version"), "2");
+    auto lib = open_lib(dir);
+    ASSERT_TRUE(lib);
+    EXPECT_EQ(lib->schema_version(), kSchemaVersion);
+    auto a = lib->get(1);
+    ASSERT_TRUE(a.ok()) << a.error().message;
+    ASSERT_EQ(a->tags.size(), 2u);
+    EXPECT_EQ(a->tags[0].source, "user");  // by confidence
+    EXPECT_EQ(a->tags[1].source, "palette@1");
+    EXPECT_EQ(a->tags[1].model_hash, "");
+    EXPECT_EQ(a->color_family, "navy");
+    ASSERT_TRUE(a->phash.has_value());
+    EXPECT_EQ(*a->phash, 1234567u);
+    // Old thumbnail hashes are compared among themselves only.
+    auto near = lib->similar_by_phash(1, 10, 64);
+    ASSERT_TRUE(near.ok());
+    ASSERT_EQ(near->size(), 1u);
+    EXPECT_EQ(near->front().id, 2);
+    // Nothing was tagged through the hook yet; the change log starts empty.
+    EXPECT_EQ(pragma_text(dir / "library.db", "SELECT count(*) FROM tag_state"), "0");
+    EXPECT_EQ(pragma_text(dir / "library.db", "SELECT count(*) FROM asset_changes"), "0");
+    ASSERT_TRUE(lib->preload_index().ok());
+    ASSERT_TRUE(lib->set_rating(3, 5).ok());
+    auto p = lib->search({.query = "automatic1111 rating>=5 color:navy -color:red"});
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    EXPECT_TRUE(p->items.empty());
+    auto p2 = lib->search({.query = "tag:favourite", .with_total = true});
+    ASSERT_TRUE(p2.ok());
+    EXPECT_EQ(*p2->total, 1);
+    EXPECT_TRUE(lib->index_ready());
+    EXPECT_EQ(*lib->integrity_check(), "ok");
 }
 
 TEST(CatalogLibrary, NewerSchemaIsRefusedAndLeftUntouched) {

@@ -231,17 +231,17 @@ TEST_F(CatalogSearch, MemoryIndexGivesTheSameAnswersAsSql) {
         EXPECT_EQ(std::get<2>(mem), std::get<2>(sql[i])) << queries[i];
     }
     EXPECT_TRUE(m_lib->index_ready());
-    // Any write (here, by another connection) makes it stale; SQL answers again.
+    // Writes (another connection's, our own) are caught up with, no reload
+    // (tagging_test.cpp compares the answers after many kinds of writes).
     {
         auto other = Library::open({.dir = s_dir / "lib"});
         ASSERT_TRUE(other.ok());
         ASSERT_TRUE((*other)->set_rating(1, 5).ok());
         ASSERT_TRUE((*other)->set_rating(1, 0).ok());
     }
-    EXPECT_FALSE(m_lib->index_ready());
-    ASSERT_TRUE(m_lib->set_rating(1, 0).ok());
-    ASSERT_TRUE(m_lib->preload_index().ok());
     EXPECT_TRUE(m_lib->index_ready());
     ASSERT_TRUE(m_lib->set_rating(1, 0).ok());  // own write
-    EXPECT_FALSE(m_lib->index_ready());
+    EXPECT_TRUE(m_lib->index_ready());
+    for (const auto& q : queries)
+        EXPECT_EQ(collect(q), sql[&q - &queries[0]]) << q;
 }

@@ -197,7 +197,12 @@ TEST_P(MarketApi, EndToEndPublishBrowseBuyDownloadVerify) {
     for (const auto& ch : sync["changes"])
         saw_licence |= ch["kind"] == "licence" && ch["licence"]["token"] == token;
     EXPECT_TRUE(saw_licence);
-    auto metrics = c.get("/metrics");
+    // /metrics: the configured scraper token (or an admin, see the matrix); nobody else.
+    EXPECT_EQ(c.get("/metrics").status, 401);
+    EXPECT_EQ(c.get("/metrics", std::string(kMetricsToken) + "x").status, 401);
+    EXPECT_EQ(c.get("/metrics", buyer).status, 403);
+    auto metrics = c.get("/metrics", kMetricsToken);
+    EXPECT_EQ(metrics.status, 200);
     EXPECT_NE(metrics.body.find("atelier_http_requests_total{route=\"POST /v1/purchases\",status=\"2xx\"}"),
               std::string::npos);
     EXPECT_NE(metrics.body.find("atelier_ledger_balance_minor{currency=\"EUR\"} 0"), std::string::npos);
@@ -255,7 +260,7 @@ TEST_P(MarketApi, AuthorisationMatrixEveryRouteEveryPrincipal) {
 
     std::vector<Case> cases = {
         {"GET", "/healthz", none, {}, {200, 200, 200, 200}, false, "/healthz"},
-        {"GET", "/metrics", none, {}, {200, 200, 200, 200}, false, "/metrics"},
+        {"GET", "/metrics", none, {}, {401, 403, 403, 200}, false, "/metrics"},
         {"GET", "/openapi.json", none, {}, {200, 200, 200, 200}, false, "/openapi.json"},
         {"GET",
          "/.well-known/atelier-market-key",

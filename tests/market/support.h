@@ -110,7 +110,11 @@ bool verify_inclusion(const std::string& leaf_hash_hex, std::uint64_t index, std
 bool verify_consistency(std::uint64_t first, std::uint64_t second, const std::string& first_root_hex,
                         const std::string& second_root_hex, const std::vector<std::string>& proof_hex);
 
-/// Config for tests: generous rate limits, no access log, short timeouts.
+/// The scraper token test_config() sets as market.metrics_token.
+inline constexpr const char* kMetricsToken = "test-metrics-token-4f1c9a";
+
+/// Config for tests: generous rate limits, no access log, short timeouts, a metrics token,
+/// no nsfwjs moderation (see support.cpp).
 std::map<std::string, std::string> test_config();
 
 /// Registers and logs in; returns the token ("" on failure, with a test failure).

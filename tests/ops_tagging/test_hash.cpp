@@ -42,31 +42,67 @@ TEST(Hash, StableUnderResizeAndDistinctAcrossImages) {
 }
 
 TEST(Hash, IndexIsExactAgainstALinearScan) {
-    std::mt19937_64 rng(7);
-    ops::HashIndex index;
-    std::vector<std::uint64_t> all;
-    for (std::uint32_t i = 0; i < 20000; ++i) {
-        std::uint64_t h = rng();
-        if (i % 10 == 1) h = all[i - 1] ^ (1ull << (rng() % 64)) ^ (1ull << (rng() % 64));  // near-duplicates
-        all.push_back(h);
-        index.add(h, i);
-    }
-    EXPECT_EQ(index.size(), all.size());
-    for (int q = 0; q < 200; ++q) {
-        const std::uint64_t query = (q % 2) ? all[rng() % all.size()] ^ (rng() & rng() & rng()) : rng();
-        for (int radius : {0, 3, 8, 12}) {
-            std::vector<std::uint32_t> expect;
-            for (std::uint32_t i = 0; i < all.size(); ++i)
-                if (ops::hamming(all[i], query) <= radius) expect.push_back(i);
-            std::vector<std::uint32_t> got;
-            for (const auto& m : index.query(query, radius)) {
-                EXPECT_EQ(m.distance, ops::hamming(all[m.id], query));
-                got.push_back(m.id);
+    // Random hashes with near-duplicates and exact duplicates (same hash under
+    // several ids), queried at every radius class: 0, small, the pigeonhole
+    // boundaries, large (linear fallback) and 64 (everything). Part of the
+    // data is added after the last table build (the linearly scanned tail).
+    for (int substrings : {4, 5, 9}) {
+        std::mt19937_64 rng(7);
+        ops::HashIndex index(substrings);
+        EXPECT_EQ(index.substrings(), substrings);
+        std::vector<std::uint64_t> all;
+        for (std::uint32_t i = 0; i < 30000; ++i) {
+            std::uint64_t h = rng();
+            if (i % 10 == 1) h = all[i - 1] ^ (1ull << (rng() % 64)) ^ (1ull << (rng() % 64));  // near
+            if (i % 50 == 7) h = all[rng() % i];                                                // exact
+            all.push_back(h);
+            index.add(h, i);
+        }
+        EXPECT_EQ(index.size(), all.size());
+        for (int q = 0; q < 60; ++q) {
+            const std::uint64_t query = (q % 2) ? all[rng() % all.size()] ^ (rng() & rng() & rng()) : rng();
+            for (int radius : {0, 1, 3, 4, 8, 9, 12, 17, 33, 64}) {
+                std::vector<std::uint32_t> expect;
+                for (std::uint32_t i = 0; i < all.size(); ++i)
+                    if (ops::hamming(all[i], query) <= radius) expect.push_back(i);
+                std::vector<std::uint32_t> got;
+                int last = -1;
+                for (const auto& m : index.query(query, radius)) {
+                    EXPECT_EQ(m.distance, ops::hamming(all[m.id], query));
+                    EXPECT_GE(m.distance, last);  // nearest first
+                    last = m.distance;
+                    got.push_back(m.id);
+                }
+                std::sort(got.begin(), got.end());
+                ASSERT_EQ(got, expect) << "m " << substrings << " radius " << radius << " query " << q;
             }
-            std::sort(got.begin(), got.end());
-            EXPECT_EQ(got, expect) << "radius " << radius;
+        }
+        if (substrings == 4) {  // everything indexed: same answers
+            index.compact();
+            const std::uint64_t query = all[123];
+            std::size_t expect = 0;
+            for (auto h : all)
+                expect += ops::hamming(h, query) <= 8;
+            EXPECT_EQ(index.query(query, 8).size(), expect);
+            EXPECT_GE(expect, 1u);
         }
     }
+}
+
+TEST(Hash, IndexEdgeCases) {
+    ops::HashIndex empty;
+    EXPECT_TRUE(empty.query(0, 64).empty());
+    ops::HashIndex index;
+    for (std::uint32_t i = 0; i < 5; ++i)
+        index.add(0xffffffffffffffffull, i);  // five identical hashes
+    index.add(0, 99);
+    index.compact();
+    EXPECT_EQ(index.query(~0ull, 0).size(), 5u);
+    EXPECT_EQ(index.query(0, 63).size(), 1u);
+    EXPECT_EQ(index.query(0, 64).size(), 6u);
+    EXPECT_EQ(index.query(0, 1000).size(), 6u);  // clamped to 64
+    EXPECT_EQ(index.query(0, -3).size(), 1u);    // clamped to 0
+    EXPECT_EQ(index.query(0, 64).back().distance, 64);
 }
 
 }  // namespace

@@ -98,6 +98,53 @@ TEST(Pipeline, PluginTaggersJoinAndTheirFailuresAreReported) {
     EXPECT_NE(sq.find("width"), nullptr);  // the others still ran
 }
 
+TEST(Pipeline, RunBatchGivesWhatRunGives) {
+    auto pipeline = ops::TagPipeline::with_builtin_taggers();
+    const Image photo = evalset::photo_like(200, 150, 3), waves = procedural::seamless_waves(128, 128, 2).value();
+    auto one = Image::create(1, 1, 3, PixelType::u8).value();
+    auto clear = Image::create(16, 16, 2, PixelType::u8).value();  // fully transparent
+    const ops::FileFacts facts{"png", 1000, 8, 1, std::nullopt};
+    const std::vector<const Image*> images{&photo, &waves, &one, &clear, nullptr};
+    auto batch = pipeline.run_batch(images, {&facts, nullptr, nullptr, nullptr, nullptr});
+    ASSERT_TRUE(batch.ok()) << batch.error().message;
+    ASSERT_EQ(batch->size(), images.size());
+    for (std::size_t i = 0; i + 1 < images.size(); ++i) {
+        auto single = pipeline.run(*images[i], i == 0 ? &facts : nullptr).value();
+        const auto& b = (*batch)[i];
+        ASSERT_TRUE(b.ok()) << b.error().message;
+        ASSERT_EQ(b->tags.size(), single.tags.size()) << "image " << i;
+        for (std::size_t k = 0; k < single.tags.size(); ++k) {
+            EXPECT_EQ(b->tags[k].name, single.tags[k].name);
+            EXPECT_EQ(ops::tag_value_string(b->tags[k].value), ops::tag_value_string(single.tags[k].value));
+        }
+        EXPECT_EQ(b->problems.size(), single.problems.size()) << "image " << i;
+        EXPECT_EQ(b->timings_ms.size(), single.timings_ms.size());
+    }
+    EXPECT_EQ(num(*(*batch)[0], "file_bytes"), 1000);
+    ASSERT_FALSE((*batch)[4].ok());  // the null entry, and only it, fails
+    EXPECT_EQ((*batch)[4].error().code, Errc::invalid_argument);
+    auto mismatched = pipeline.run_batch(images, {&facts});
+    ASSERT_FALSE(mismatched.ok());
+    EXPECT_TRUE(pipeline.run_batch({}).value().empty());
+}
+
+TEST(Pipeline, ExtremeAspectRatiosAreTaggedOrExplained) {
+    const auto pipeline = ops::TagPipeline::with_builtin_taggers();
+    for (auto [w, h] : {std::pair{4096, 1}, std::pair{1, 4096}, std::pair{3000, 2}}) {
+        auto img = Image::create(w, h, 3, PixelType::u8).value();
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x)
+                img.set_sample(x, y, 0, static_cast<float>(x % 7) / 7.0f);
+        auto r = pipeline.run(img);
+        ASSERT_TRUE(r.ok()) << w << "x" << h << ": " << r.error().message;
+        EXPECT_EQ(num(*r, "width"), w);
+        EXPECT_NE(r->find("palette.1.hex"), nullptr) << w << "x" << h;
+        EXPECT_NE(r->find("hash.phash"), nullptr) << w << "x" << h;
+        for (const auto& p : r->problems)  // what cannot be done says why
+            EXPECT_NE(p.error.message.find("small"), std::string::npos) << p.tagger << ": " << p.error.message;
+    }
+}
+
 TEST(Pipeline, CancelledRunStops) {
     CancelSource src;
     src.cancel();

@@ -5,9 +5,14 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
+#include <memory>
+#include <string>
+#include <variant>
 
 #include "atelier/image/procedural.h"
 #include "atelier/ops/tag_style.h"
+#include "atelier/ops/tagger.h"
 #include "eval_set.h"
 
 namespace atelier {
@@ -69,6 +74,56 @@ TEST(Style, PlainCasesAreObvious) {
     EXPECT_LT(a.complexity, 0.2);
     auto grad = evalset::linear_gradient(256, 256, 4, false);
     EXPECT_EQ(ops::analyse_style(ops::make_preview(grad).value())->style, Style::gradient);
+}
+
+TEST(Style, DrawnSignalLowersPhotographicOnly) {
+    const std::array<double, ops::kStyleCount> stat{0.1, 0.1, 0.6, 0.1, 0.1};
+    const auto drawn = ops::blend_drawn(stat, 0.9);  // the model is sure it is a drawing
+    EXPECT_NEAR(drawn[2], 0.06 / 0.46, 1e-9);
+    EXPECT_NEAR(drawn[0], 0.1 / 0.46, 1e-9);
+    const auto photo = ops::blend_drawn(stat, 0.0);  // no evidence either way
+    for (int s = 0; s < ops::kStyleCount; ++s)
+        EXPECT_NEAR(photo[s], stat[s], 1e-4);
+    const auto nan = ops::blend_drawn(stat, std::numeric_limits<double>::quiet_NaN());
+    EXPECT_NEAR(nan[2], stat[2], 1e-4);
+    double sum = 0;
+    for (double c : drawn)
+        sum += c;
+    EXPECT_NEAR(sum, 1.0, 1e-12);
+}
+
+// Stands in for the moderation tagger's drawn signal (the real one runs in
+// tests/tag_moderation): says every image is a drawing.
+class SureItIsDrawn final : public ops::Tagger {
+public:
+    const ops::TaggerInfo& info() const noexcept override { return m_info; }
+    Result<std::vector<ops::Tag>> tag(const ops::TagInput&) const override {
+        return std::vector<ops::Tag>{make_tag("style.drawn", 0.999)};
+    }
+
+private:
+    ops::TaggerInfo m_info{"drawn-test", 1, "always drawn", "feedface"};
+};
+
+TEST(Style, PipelineBlendsTheDrawnSignalAndKeepsTheStatisticalClass) {
+    const Image photo = evalset::photo_like(256, 192, 7);
+    auto plain = ops::TagPipeline::with_builtin_taggers();
+    auto r0 = plain.run(photo).value();
+    ASSERT_EQ(std::get<std::string>(r0.find("style")->value), "photographic");
+    EXPECT_EQ(r0.find("style.statistical"), nullptr);  // nothing to blend
+    EXPECT_EQ(r0.find("style")->tagger, "style@2");
+    auto with = ops::TagPipeline::with_builtin_taggers();
+    ASSERT_TRUE(with.add(std::make_unique<SureItIsDrawn>()).ok());
+    auto r1 = with.run(photo).value();
+    EXPECT_EQ(std::get<std::string>(r1.find("style.statistical")->value), "photographic");
+    EXPECT_LT(std::get<double>(r1.find("style.photographic")->value),
+              std::get<double>(r0.find("style.photographic")->value));
+    EXPECT_EQ(r1.find("style.photographic")->model_hash, "feedface");
+    EXPECT_EQ(r1.find("style")->model_hash, "feedface");
+    double sum = 0;
+    for (int s = 0; s < ops::kStyleCount; ++s)
+        sum += std::get<double>(r1.find("style." + std::string(ops::style_name(static_cast<Style>(s))))->value);
+    EXPECT_NEAR(sum, 1.0, 1e-9);
 }
 
 }  // namespace

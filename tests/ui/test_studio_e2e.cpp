@@ -11,9 +11,11 @@
 
 #include <QtQml/qqmlextensionplugin.h>
 #include <QDir>
+#include <QDropEvent>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QGuiApplication>
+#include <QMimeData>
 #include <QQmlApplicationEngine>
 #include <QQmlProperty>
 #include <QQuickItem>
@@ -21,10 +23,12 @@
 #include <QQuickWindow>
 #include <QSet>
 #include <QTemporaryDir>
+#include <QTest>
 #include <QThread>
 #include <filesystem>
 
 #include "atelier/base/paths.h"
+#include "atelier/catalog/library.h"
 #include "atelier/image/procedural.h"
 #include "atelier/imageio/imageio.h"
 #include "image_provider.h"
@@ -354,4 +358,149 @@ TEST_F(StudioE2E, UpscaleAddsASignedDerivedAsset) {
     // What the provenance panel shows.
     ASSERT_TRUE(spin_until([&] { return text_of(window, "provenanceStatus").startsWith("verified"); }))
         << text_of(window, "provenanceStatus").toStdString();
+}
+
+namespace {
+
+// Loads Main.qml into `engine`; returns the window and the Library model.
+std::pair<QQuickWindow*, atelier::ui::LibraryModel*> load_main(QQmlApplicationEngine& engine) {
+    engine.addImportPath(QStringLiteral("qrc:/"));
+    engine.addImageProvider(QStringLiteral("atelier"), new atelier::ui::AssetImageProvider);
+    engine.load(QUrl(QStringLiteral("qrc:/Atelier/Studio/qml/Main.qml")));
+    if (engine.rootObjects().isEmpty()) return {nullptr, nullptr};
+    auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().first());
+    if (!window) return {nullptr, nullptr};
+    call(window, "showScreen", "library");
+    auto* screen = call(window, "screenItem", "library").value<QObject*>();
+    auto* library = screen ? qvariant_cast<atelier::ui::LibraryModel*>(screen->property("library")) : nullptr;
+    return {window, library};
+}
+
+// `n` new images (seeds from `first`, so each call's are distinct content).
+QString make_images(const QString& dir, int n, std::uint32_t first) {
+    QDir().mkpath(dir);
+    for (int i = 0; i < n; ++i) {
+        auto img = atelier::procedural::noise_texture(40, 40, first + static_cast<std::uint32_t>(i));
+        EXPECT_TRUE(img &&
+                    atelier::imageio::save(*img, QStringLiteral("%1/drop-%2.png").arg(dir).arg(i).toStdString()));
+    }
+    return dir;
+}
+
+}  // namespace
+
+// A real drop from the file manager: drag enter, move and drop events with
+// file URLs delivered through the window, as the platform delivers them.
+// The overlay shows while dragging, the import runs as a job with progress
+// in the Library's banner, and the report appears.
+TEST_F(StudioE2E, DropFromTheFileManagerImportsWithProgressAndAReport) {
+    QQmlApplicationEngine engine;
+    auto [window, library] = load_main(engine);
+    ASSERT_NE(window, nullptr);
+    ASSERT_NE(library, nullptr);
+    ASSERT_TRUE(spin_until([&] { return library->ready() && !library->loading(); }));
+    const qint64 before = library->libraryCount();
+    const QString folder = make_images(s_home->path() + "/dropped", 60, 5000);
+    QFile junk(folder + "/readme.txt");
+    ASSERT_TRUE(junk.open(QIODevice::WriteOnly));
+    junk.write("not an image");
+    junk.close();
+
+    // Record the banner's progress as it moves.
+    QList<double> seen;
+    QObject::connect(library, &atelier::ui::LibraryModel::importChanged, library, [&] {
+        if (library->importing()) seen << library->importProgress();
+    });
+
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(folder)});
+    const QPointF at(window->width() * 0.6, window->height() * 0.5);
+    auto* drop = find(window, "dropArea");
+    ASSERT_NE(drop, nullptr);
+    QDragEnterEvent enter(at.toPoint(), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(window, &enter);
+    QDragMoveEvent move(at.toPoint(), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(window, &move);
+    EXPECT_TRUE(move.isAccepted()) << "the window refused the drag";
+    EXPECT_TRUE(drop->property("containsDrag").toBool()) << "the drop overlay shows while dragging";
+    QDropEvent dropped(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(window, &dropped);
+    EXPECT_TRUE(dropped.isAccepted());
+    EXPECT_FALSE(drop->property("containsDrag").toBool());
+
+    EXPECT_TRUE(library->importing()) << "the drop started an import";
+    auto* bar = qobject_cast<QQuickItem*>(find(window, "importProgress"));
+    ASSERT_NE(bar, nullptr);
+    EXPECT_TRUE(bar->isVisible());
+    auto* jobs = atelier::ui::JobsModel::instance();
+    EXPECT_EQ(jobs->data(jobs->index(0), atelier::ui::JobsModel::KindRole).toString(), "import");
+
+    ASSERT_TRUE(spin_until([&] { return !library->importing() && !library->lastImport().isEmpty(); }, 60000));
+    const QVariantMap report = library->lastImport();
+    EXPECT_EQ(report.value("added").toInt(), 60);
+    EXPECT_EQ(report.value("skipped").toInt() + report.value("failed").toInt(), 1);
+    EXPECT_TRUE(text_of(window, "importSummary").contains("60 added"))
+        << text_of(window, "importSummary").toStdString();
+    EXPECT_FALSE(bar->isVisible());
+    bool partial = false;
+    for (double f : seen)
+        partial = partial || (f > 0 && f < 1);
+    EXPECT_TRUE(partial) << "no progress between 0 and 1 was shown (" << seen.size() << " updates)";
+    ASSERT_TRUE(spin_until([&] { return library->libraryCount() == before + 60; }));
+}
+
+// Delete: asks first (Esc keeps everything), then removes the asset from
+// the catalog with its file in the library's blob store.
+TEST_F(StudioE2E, DeleteAsksFirstThenRemovesFromTheLibrary) {
+    QQmlApplicationEngine engine;
+    auto [window, library] = load_main(engine);
+    ASSERT_NE(window, nullptr);
+    ASSERT_NE(library, nullptr);
+    ASSERT_TRUE(spin_until([&] { return library->ready() && !library->loading(); }));
+    window->requestActivate();
+    spin_until([&] { return QGuiApplication::focusWindow() == window; }, 3000);
+
+    const QString folder = make_images(s_home->path() + "/to-delete", 2, 7000);
+    library->importUrls({QUrl::fromLocalFile(folder).toString()});
+    ASSERT_TRUE(spin_until([&] { return !library->importing() && !library->lastImport().isEmpty(); }));
+    library->setQuery("");
+    ASSERT_TRUE(spin_until([&] { return !library->loading() && library->rowCount() > 0; }));
+    const qint64 before = library->libraryCount();
+    library->select(0);
+    const qint64 id = library->idAt(0);
+    auto asset = library->library()->get(id);
+    ASSERT_TRUE(asset.ok());
+    const auto file = asset->path;
+    ASSERT_TRUE(std::filesystem::exists(file));
+
+    auto* screen = call(window, "screenItem", "library").value<QObject*>();
+    ASSERT_NE(screen, nullptr);
+    EXPECT_EQ(screen->property("deleteDialog").value<QObject*>(), nullptr) << "made on first use";
+    QTest::keyClick(window, Qt::Key_Delete);
+    QObject* dialog = nullptr;
+    ASSERT_TRUE(spin_until(
+        [&] {
+            dialog = screen->property("deleteDialog").value<QObject*>();
+            return dialog && dialog->property("opened").toBool();
+        },
+        5000))
+        << "Delete asks first";
+    EXPECT_TRUE(dialog->property("title").toString().contains("1 asset"))
+        << dialog->property("title").toString().toStdString();
+    QTest::keyClick(window, Qt::Key_Escape);
+    ASSERT_TRUE(spin_until([&] { return !dialog->property("visible").toBool(); }, 5000));
+    QTest::qWait(300);
+    EXPECT_EQ(library->libraryCount(), before);
+    EXPECT_TRUE(std::filesystem::exists(file));
+
+    QTest::keyClick(window, Qt::Key_Delete);
+    ASSERT_TRUE(spin_until([&] { return dialog->property("opened").toBool(); }, 5000));
+    QTest::keyClick(window, Qt::Key_Return);  // the Delete button has the focus
+    ASSERT_TRUE(spin_until([&] { return !library->loading() && library->libraryCount() == before - 1; }))
+        << library->notice().toStdString();
+    EXPECT_EQ(library->rowOfId(id), -1);
+    EXPECT_FALSE(std::filesystem::exists(file)) << "the library's copy is deleted";
+    EXPECT_TRUE(library->notice().startsWith("Deleted 1 asset")) << library->notice().toStdString();
+    EXPECT_EQ(library->selectionCount(), 0);
+    EXPECT_EQ(library->library()->get(id).error().code, atelier::Errc::not_found);
 }

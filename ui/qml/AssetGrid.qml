@@ -96,6 +96,9 @@ GridView {
             border.width: grid.currentIndex === cell.index && grid.activeFocus ? 2 : (cell.selected ? 1 : 0)
             border.color: grid.currentIndex === cell.index && grid.activeFocus ? Theme.focus : Theme.accent
 
+            // Kept light for scrolling: no clipping (it breaks render
+            // batching), plain Text rather than styled Labels, nothing
+            // hidden that is never shown.
             Rectangle {
                 id: frame
                 x: 6; y: 6
@@ -103,25 +106,24 @@ GridView {
                 height: width
                 radius: Theme.radius
                 color: Theme.surfaceAlt
-                clip: true
                 Image {
                     id: thumb
                     anchors.fill: parent
                     anchors.margins: 4
                     source: cell.thumbnail
                     asynchronous: true
-                    cache: false
                     fillMode: Image.PreserveAspectFit
                     sourceSize.width: 256
                     sourceSize.height: 256
                     smooth: true
                     mipmap: false
                 }
-                Label {
+                Text {
                     anchors.centerIn: parent
                     visible: thumb.status === Image.Error
-                    text: qsTr("No preview")
+                    text: visible ? qsTr("No preview") : ""
                     color: Theme.textFaint
+                    font.family: Theme.fontFamily
                     font.pixelSize: Theme.fontSmall
                 }
                 Rectangle {
@@ -131,7 +133,7 @@ GridView {
                     anchors.margins: 6
                     width: 20; height: 20; radius: 10
                     color: Theme.accent
-                    Label {
+                    Text {
                         anchors.centerIn: parent
                         text: "\u2713"
                         color: Theme.textOnAccent
@@ -140,7 +142,7 @@ GridView {
                     }
                 }
             }
-            Label {
+            Text {
                 anchors.left: frame.left
                 anchors.right: frame.right
                 anchors.leftMargin: 4
@@ -149,15 +151,9 @@ GridView {
                 anchors.topMargin: 5
                 text: cell.title
                 elide: Text.ElideMiddle
+                font.family: Theme.fontFamily
                 font.pixelSize: Theme.fontSmall + 1
                 color: Theme.text
-            }
-            Label {
-                anchors.right: frame.right
-                anchors.top: frame.bottom
-                anchors.topMargin: 20
-                visible: false
-                text: cell.pixelWidth + "×" + cell.pixelHeight
             }
         }
         HoverHandler { id: hover }

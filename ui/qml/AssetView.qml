@@ -223,7 +223,7 @@ FocusScope {
                                 required property int index
                                 glyph: index < (view.a.rating || 0) ? "\u2605" : "\u2606"
                                 tint: index < (view.a.rating || 0) ? Theme.warning : Theme.textFaint
-                                tip: qsTr("Rate %n star(s)", "", index + 1)
+                                tip: (index === 0 ? qsTr("Rate 1 star") : qsTr("Rate %1 stars").arg(index + 1))
                                 onClicked: view.library.setRating(view.a.id, (view.a.rating === index + 1) ? 0 : index + 1)
                             }
                         }
@@ -325,7 +325,7 @@ FocusScope {
                             const p = view.a.parents || [], c = view.a.children || []
                             let parts = []
                             for (const x of p) parts.push(qsTr("%1 of asset #%2").arg(x.operation).arg(x.id))
-                            if (c.length > 0) parts.push(qsTr("%n derived asset(s)", "", c.length))
+                            if (c.length > 0) parts.push((c.length === 1 ? qsTr("1 derived asset") : qsTr("%1 derived assets").arg(c.length)))
                             return parts.length ? parts.join("\n") : qsTr("Original (no parents, nothing derived yet).")
                         }
                     }

@@ -31,39 +31,45 @@ Rectangle {
         RowLayout {
             Layout.fillWidth: true
             spacing: Theme.s3
-            BusyIndicator {
-                visible: report.library.importing
-                running: visible
-                implicitWidth: 20; implicitHeight: 20
-            }
             Label {
                 id: summary
                 objectName: "importSummary"
                 Layout.fillWidth: true
                 wrapMode: Text.WordWrap
                 color: Theme.text
-                text: !report.hasReport ? qsTr("Importing… progress is in the jobs panel (Ctrl+J).")
+                text: report.library.importing ? (report.library.importMessage !== "" ? report.library.importMessage
+                                                                                      : qsTr("Importing…"))
+                      : !report.hasReport ? ""
                       : (report.r.cancelled ? qsTr("Import cancelled: ") : qsTr("Import finished: "))
                         + qsTr("%L1 added, %L2 already in the library, %L3 skipped, %L4 failed")
                           .arg(report.r.added).arg(report.r.duplicates).arg(report.r.skipped).arg(report.r.failed)
                         + (report.r.stopped !== "" ? " — " + report.r.stopped : "")
             }
             AccentButton {
-                visible: report.problems.length > 0
+                visible: !report.library.importing && report.problems.length > 0
                 flat: true
                 implicitHeight: 26
-                text: report.expanded ? qsTr("Hide details") : qsTr("Show %n problem(s)", "", report.problems.length)
+                text: report.expanded ? qsTr("Hide details") : (report.problems.length === 1 ? qsTr("Show 1 problem") : qsTr("Show %1 problems").arg(report.problems.length))
                 onClicked: report.expanded = !report.expanded
             }
             IconButton {
-                visible: report.hasReport
+                visible: report.hasReport && !report.library.importing
                 glyph: "\u2715"
                 tip: qsTr("Dismiss")
                 onClicked: { report.expanded = false; report.library.dismissImportReport() }
             }
         }
+        ProgressBar {
+            objectName: "importProgress"
+            Layout.fillWidth: true
+            visible: report.library.importing
+            from: 0; to: 1
+            value: report.library.importProgress
+            indeterminate: report.library.importProgress <= 0
+            Accessible.name: qsTr("Import progress")
+        }
         Repeater {
-            model: report.expanded ? report.problems.slice(0, 50) : []
+            model: !report.library.importing && report.expanded ? report.problems.slice(0, 50) : []
             delegate: RowLayout {
                 required property var modelData
                 Layout.fillWidth: true

@@ -14,6 +14,8 @@ FocusScope {
     property LibraryModel library: LibraryModel {}
     readonly property bool canUndo: library.canUndo
     readonly property bool assetOpen: pages.depth > 1
+    /// The delete confirmation, once it has been asked for (null before).
+    readonly property var deleteDialog: deleteDialogLoader.item
 
     function focusSearch() {
         if (assetOpen) pages.pop()
@@ -260,7 +262,20 @@ FocusScope {
                                 flat: true
                                 implicitHeight: 22
                                 text: qsTr("Add to collection…")
-                                onClicked: collectionDialog.open()
+                                onClicked: screen.openDialog(collectionDialogLoader)
+                            }
+                            AccentButton {
+                                objectName: "deleteButton"
+                                visible: screen.library.selectionCount > 0
+                                flat: true
+                                implicitHeight: 22
+                                text: screen.library.viewingCollection !== "" ? qsTr("Remove from collection")
+                                                                             : qsTr("Delete…")
+                                ToolTip.visible: hovered
+                                ToolTip.text: screen.library.viewingCollection !== ""
+                                              ? qsTr("Remove from this collection (Delete; Ctrl+Z undoes it)")
+                                              : qsTr("Delete from the library (Delete)")
+                                onClicked: screen.deleteSelected(false)
                             }
                         }
                     }
@@ -272,6 +287,7 @@ FocusScope {
     // Drag and drop from the file manager, anywhere on the screen.
     DropArea {
         id: drop
+        objectName: "dropArea"
         anchors.fill: parent
         keys: ["text/uri-list"]
         onDropped: (event) => {
@@ -298,10 +314,23 @@ FocusScope {
         }
     }
 
+    // Delete: in a collection, take the selection out of it (Ctrl+Z puts it
+    // back); elsewhere, and with Shift+Delete, delete it from the library
+    // after asking (that cannot be undone).
+    function deleteSelected(fromLibrary) {
+        if (library.selectionCount === 0) return
+        if (!fromLibrary && library.viewingCollection !== "") library.removeSelection()
+        else openDialog(deleteDialogLoader)
+    }
     Shortcut {
         sequences: [StandardKey.Delete]
         enabled: screen.visible && !screen.assetOpen && screen.library.selectionCount > 0
-        onActivated: screen.library.removeSelection()
+        onActivated: screen.deleteSelected(false)
+    }
+    Shortcut {
+        sequence: "Shift+Del"
+        enabled: screen.visible && !screen.assetOpen && screen.library.selectionCount > 0
+        onActivated: screen.deleteSelected(true)
     }
     Shortcut {
         sequences: [StandardKey.Back]
@@ -317,22 +346,74 @@ FocusScope {
         onLoaded: item.library = screen.library
     }
 
-    Dialog {
-        id: collectionDialog
-        title: qsTr("Add %n asset(s) to a collection", "", screen.library.selectionCount)
-        anchors.centerIn: parent
-        modal: true
-        standardButtons: Dialog.Ok | Dialog.Cancel
-        onOpened: { collectionName.text = ""; collectionName.forceActiveFocus() }
-        onAccepted: screen.library.addSelectionToCollection(collectionName.text)
-        ColumnLayout {
-            spacing: Theme.s2
-            Label { text: qsTr("Collection name (a new one is created if needed)"); color: Theme.textMuted }
-            TextField {
-                id: collectionName
-                Layout.preferredWidth: 320
-                placeholderText: qsTr("Spring drop")
-                onAccepted: collectionDialog.accept()
+    // Dialogs are made on first use: start-up pays only for what shows.
+    function openDialog(loader) {
+        loader.active = true
+        loader.item.open()
+    }
+    Loader {
+        id: deleteDialogLoader
+        active: false
+        sourceComponent: Dialog {
+            id: deleteDialog
+            objectName: "deleteDialog"
+            parent: screen
+            title: screen.library.selectionCount === 1 ? qsTr("Delete 1 asset from the library?")
+                   : qsTr("Delete %L1 assets from the library?").arg(screen.library.selectionCount)
+            anchors.centerIn: parent
+            width: Math.min(480, parent.width - 2 * Theme.s6)
+            modal: true
+            onOpened: deleteButton.forceActiveFocus()
+            onAccepted: screen.library.deleteSelection()
+            onClosed: grid.forceActiveFocus()
+            Label {
+                width: parent ? parent.width : 420
+                wrapMode: Text.WordWrap
+                color: Theme.textMuted
+                text: qsTr("Their tags, collection places and thumbnails go too, and the copies the library "
+                           + "made of their files are deleted. Files imported by reference stay where they are. "
+                           + "Derived assets are kept. This cannot be undone.")
+            }
+            footer: DialogButtonBox {
+                alignment: Qt.AlignRight
+                Button {
+                    text: qsTr("Cancel")
+                    DialogButtonBox.buttonRole: DialogButtonBox.RejectRole
+                }
+                AccentButton {
+                    id: deleteButton
+                    objectName: "deleteConfirm"
+                    danger: true
+                    text: qsTr("Delete")
+                    DialogButtonBox.buttonRole: DialogButtonBox.AcceptRole
+                    Keys.onReturnPressed: deleteDialog.accept()
+                    Keys.onEnterPressed: deleteDialog.accept()
+                }
+            }
+        }
+    }
+    Loader {
+        id: collectionDialogLoader
+        active: false
+        sourceComponent: Dialog {
+            id: collectionDialog
+            parent: screen
+            title: screen.library.selectionCount === 1 ? qsTr("Add 1 asset to a collection")
+                   : qsTr("Add %L1 assets to a collection").arg(screen.library.selectionCount)
+            anchors.centerIn: parent
+            modal: true
+            standardButtons: Dialog.Ok | Dialog.Cancel
+            onOpened: { collectionName.text = ""; collectionName.forceActiveFocus() }
+            onAccepted: screen.library.addSelectionToCollection(collectionName.text)
+            ColumnLayout {
+                spacing: Theme.s2
+                Label { text: qsTr("Collection name (a new one is created if needed)"); color: Theme.textMuted }
+                TextField {
+                    id: collectionName
+                    Layout.preferredWidth: 320
+                    placeholderText: qsTr("Spring drop")
+                    onAccepted: collectionDialog.accept()
+                }
             }
         }
     }

@@ -66,7 +66,7 @@ ApplicationWindow {
     // Screenshot steps (tools/screenshots.sh): each prepares one view and
     // returns how long to wait (ms) for it to settle.
     function screenshotSteps() {
-        return ["library", "asset", "asset-tiled", "library-search", "jobs", "upscale", "asset-derived",
+        return ["library", "asset", "asset-tiled", "library-search", "library-delete", "jobs", "upscale", "asset-derived",
                 "settings", "library-light", "asset-light", "upscale-light", "settings-light"]
     }
     function screenshotStep(step) {
@@ -75,6 +75,16 @@ ApplicationWindow {
         StudioState.themeMode = light ? "light" : "dark"
         StudioState.jobsPanelOpen = base === "jobs"
         const lib = screenItem("library") || (showScreen("library"), screenItem("library"))
+        if (lib.deleteDialog) lib.deleteDialog.close()
+        if (base === "library-delete") {
+            showScreen("library")
+            lib.closeAsset()
+            lib.library.select(0)
+            lib.library.select(2, "range")
+            lib.deleteSelected(true)
+            return 1200
+        }
+        lib.library.clearSelection()
         if (base === "settings") {
             showScreen("settings")
             return 1200
@@ -228,13 +238,17 @@ ApplicationWindow {
             }
         }
 
-        JobsPanel {
+        // Created when first opened (start-up pays only for what shows).
+        Loader {
             id: jobsPanel
             objectName: "jobsPanel"
             Layout.fillHeight: true
             Layout.preferredWidth: StudioState.jobsPanelWidth
             visible: StudioState.jobsPanelOpen
-            onCloseRequested: StudioState.jobsPanelOpen = false
+            active: StudioState.jobsPanelOpen || item !== null
+            sourceComponent: JobsPanel {
+                onCloseRequested: StudioState.jobsPanelOpen = false
+            }
         }
     }
 }

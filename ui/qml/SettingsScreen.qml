@@ -199,7 +199,7 @@ FocusScope {
                     Layout.fillWidth: true
                     title: qsTr("Installed models")
                     subtitle: models.count > 0
-                              ? qsTr("%n model(s). Files are checked against their SHA-256 before first use.", "", models.count)
+                              ? (models.count === 1 ? qsTr("1 model.") : qsTr("%1 models.").arg(models.count)) + " " + qsTr("Files are checked against their SHA-256 before first use.")
                               : ""
                 }
                 AccentButton {

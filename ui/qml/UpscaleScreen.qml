@@ -67,7 +67,7 @@ FocusScope {
                     spacing: Theme.s2
                     SectionHeader {
                         Layout.fillWidth: true
-                        title: screen.selectedIds.length > 0 ? qsTr("%n asset(s) selected", "", screen.selectedIds.length) : qsTr("No assets selected")
+                        title: screen.selectedIds.length > 0 ? (screen.selectedIds.length === 1 ? qsTr("1 asset selected") : qsTr("%1 assets selected").arg(screen.selectedIds.length)) : qsTr("No assets selected")
                         subtitle: screen.selectedIds.length > 0 ? screen.selectedTitles.slice(0, 4).join(", ") + (screen.selectedTitles.length > 4 ? "…" : "")
                                   : qsTr("Select assets in the Library (click, Ctrl+click, Shift+click), then come back.")
                     }
@@ -133,8 +133,8 @@ FocusScope {
                 objectName: "runUpscale"
                 Layout.fillWidth: true
                 enabled: screen.selectedIds.length > 0 && upscale.modelA !== "" && upscale.workerError === ""
-                text: upscale.modelB !== "" ? qsTr("Compare on %n asset(s)", "", screen.selectedIds.length)
-                                            : qsTr("Upscale %n asset(s)", "", screen.selectedIds.length)
+                text: upscale.modelB !== "" ? (screen.selectedIds.length === 1 ? qsTr("Compare on 1 asset") : qsTr("Compare on %1 assets").arg(screen.selectedIds.length))
+                                            : (screen.selectedIds.length === 1 ? qsTr("Upscale 1 asset") : qsTr("Upscale %1 assets").arg(screen.selectedIds.length))
                 onClicked: upscale.run(screen.selectedIds, screen.selectedTitles)
             }
             Label {

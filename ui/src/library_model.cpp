@@ -154,9 +154,27 @@ LibraryModel::LibraryModel(QObject* parent) : QAbstractListModel(parent) {
             if (!lib) return lib.error().with_context("opening the library");
             catalog::ImportOptions io;
             io.provenance = make_provenance_reader();  // files with Content Credentials keep them
-            io.on_file = [&ctx](std::size_t done, std::size_t total, const catalog::ImportEntry& e) {
-                ctx.progress(total ? static_cast<double>(done) / static_cast<double>(total) : 0.0,
-                             std::to_string(done) + "/" + std::to_string(total) + " " + e.path.filename().string());
+            int last_pct = -1;
+            io.on_file = [&ctx, &last_pct, self](std::size_t done, std::size_t total, const catalog::ImportEntry& e) {
+                const double f = total ? static_cast<double>(done) / static_cast<double>(total) : 0.0;
+                ctx.progress(f, std::to_string(done) + "/" + std::to_string(total) + " " + e.path.filename().string());
+                // The Library's import banner too, once per percent.
+                const int pct = static_cast<int>(f * 100.0);
+                if (pct == last_pct) return;
+                last_pct = pct;
+                const QString text = tr("Importing %1 of %2: %3")
+                                         .arg(done)
+                                         .arg(total)
+                                         .arg(QString::fromStdString(e.path.filename().string()));
+                QMetaObject::invokeMethod(
+                    self.data(),
+                    [self, f, text] {
+                        if (!self) return;
+                        self->m_importProgress = f;
+                        self->m_importMessage = text;
+                        Q_EMIT self->importChanged();
+                    },
+                    Qt::QueuedConnection);
             };
             auto report = (*lib)->import(paths, io, ctx.cancel_token());
             if (!report) return report.error();
@@ -166,6 +184,8 @@ LibraryModel::LibraryModel(QObject* parent) : QAbstractListModel(parent) {
                 [self, map] {
                     if (!self) return;
                     self->m_lastImport = map;
+                    self->m_importProgress = 0;
+                    self->m_importMessage.clear();
                     Q_EMIT self->importChanged();
                     Q_EMIT self->importFinished(map);
                     self->refresh();
@@ -616,9 +636,7 @@ void LibraryModel::removeSelection() {
     const QString col = activeCollection();
     if (m_selected.isEmpty()) return;
     if (col.isEmpty()) {
-        setNotice(
-            tr("Delete removes assets from the collection you are viewing. Open a collection first; "
-               "the library keeps every imported original."));
+        setNotice(tr("Open a collection to remove assets from it; Shift+Delete deletes them from the library."));
         return;
     }
     editCollection(col, QList<qint64>(m_selected.cbegin(), m_selected.cend()), true, true);
@@ -652,14 +670,56 @@ void LibraryModel::editCollection(const QString& name, const QList<qint64>& ids,
                     self->setNotice(error);
                     return;
                 }
-                const QString what = remove ? tr("Removed %n asset(s) from %1", "", static_cast<int>(ids.size()))
-                                            : tr("Added %n asset(s) to %1", "", static_cast<int>(ids.size()));
+                const bool one = ids.size() == 1;
+                const QString count = QString::number(ids.size());
+                const QString what = remove ? (one ? tr("Removed 1 asset from %1") : tr("Removed %2 assets from %1"))
+                                            : (one ? tr("Added 1 asset to %1") : tr("Added %2 assets to %1"));
+                const QString text = one ? what.arg(name) : what.arg(name, count);
                 if (recordUndo) {
-                    self->m_undo.push_back(UndoStep{what.arg(name), name, ids, remove});
+                    self->m_undo.push_back(UndoStep{text, name, ids, remove});
                     Q_EMIT self->undoChanged();
                 }
-                self->setNotice(what.arg(name));
+                self->setNotice(text);
                 if (remove) self->clearSelection();
+                self->refresh();
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void LibraryModel::deleteSelection() {
+    if (!m_lib || m_selected.isEmpty()) return;
+    QPointer<LibraryModel> self(this);
+    auto lib = m_lib;
+    QList<qint64> ids;
+    for (const auto& r : std::as_const(m_rows))  // in grid order
+        if (m_selected.contains(r.id)) ids << r.id;
+    m_pool.start([self, lib, ids] {
+        std::vector<catalog::AssetId> v(ids.cbegin(), ids.cend());
+        auto r = lib->remove(v);
+        const QString error = r ? QString() : q(r.error().message);
+        const qint64 freed = r ? static_cast<qint64>(r->bytes_freed) : 0;
+        const QString warning = r && !r->warnings.empty() ? q(r->warnings.front()) : QString();
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, ids, error, freed, warning] {
+                if (!self) return;
+                if (!error.isEmpty()) return self->setNotice(error);
+                QVariantList gone;
+                for (auto id : ids)
+                    gone << id;
+                self->m_selected.clear();
+                Q_EMIT self->selectionChanged();
+                if (ids.contains(self->m_current.value("id").toLongLong())) {
+                    self->m_current.clear();
+                    Q_EMIT self->currentAssetChanged();
+                }
+                const QString mb = QString::number(static_cast<double>(freed) / 1e6, 'f', 1);
+                self->setNotice(!warning.isEmpty() ? warning
+                                : ids.size() == 1
+                                    ? tr("Deleted 1 asset from the library (%1 MB freed)").arg(mb)
+                                    : tr("Deleted %1 assets from the library (%2 MB freed)").arg(ids.size()).arg(mb));
+                Q_EMIT self->assetsDeleted(gone);
                 self->refresh();
             },
             Qt::QueuedConnection);

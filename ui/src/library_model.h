@@ -52,12 +52,18 @@ class LibraryModel : public QAbstractListModel {
     Q_PROPERTY(int selectionCount READ selectionCount NOTIFY selectionChanged)
     Q_PROPERTY(QVariantMap currentAsset READ currentAsset NOTIFY currentAssetChanged)
     Q_PROPERTY(bool importing READ importing NOTIFY importChanged)
+    /// The running import: how far (0..1) and which file.
+    Q_PROPERTY(double importProgress READ importProgress NOTIFY importChanged)
+    Q_PROPERTY(QString importMessage READ importMessage NOTIFY importChanged)
     /// {added, duplicates, skipped, failed, cancelled, stopped, problems: [{path, status, reason}]}
     Q_PROPERTY(QVariantMap lastImport READ lastImport NOTIFY importChanged)
     Q_PROPERTY(bool canUndo READ canUndo NOTIFY undoChanged)
     Q_PROPERTY(QString undoText READ undoText NOTIFY undoChanged)
     /// A one-line message for the user (a refused action, an undo).
     Q_PROPERTY(QString notice READ notice NOTIFY noticeChanged)
+    /// The collection the query shows ("" outside a collection): Delete
+    /// there removes from the collection (undoable), elsewhere from the library.
+    Q_PROPERTY(QString viewingCollection READ activeCollection NOTIFY queryChanged)
 
 public:
     enum Role {
@@ -102,6 +108,8 @@ public:
     QVariantMap currentAsset() const { return m_current; }
     bool importing() const { return m_importJobs > 0; }
     QVariantMap lastImport() const { return m_lastImport; }
+    double importProgress() const { return m_importProgress; }
+    QString importMessage() const { return m_importMessage; }
     bool canUndo() const { return !m_undo.isEmpty(); }
     QString undoText() const;
     QString notice() const { return m_notice; }
@@ -131,6 +139,10 @@ public:
     /// Delete: removes the selection from the collection being viewed.
     Q_INVOKABLE void removeSelection();
     Q_INVOKABLE void undo();
+    /// Removes the selected assets from the library (catalog::Library::remove,
+    /// off the GUI thread): rows, tags, collection links, and the library's
+    /// copies of their files. Not undoable: the screen asks first.
+    Q_INVOKABLE void deleteSelection();
     Q_INVOKABLE void setRating(qint64 id, int rating);
 
     /// The catalog connection for other view models (null until ready).
@@ -150,6 +162,8 @@ Q_SIGNALS:
     void noticeChanged();
     /// An import finished (any outcome); `report` as in lastImport.
     void importFinished(const QVariantMap& report);
+    /// Assets were removed from the library (by deleteSelection).
+    void assetsDeleted(const QVariantList& ids);
 
 private:
     struct Row {
@@ -169,7 +183,11 @@ private:
     void loadFacets();
     void fetchPage(const QString& cursor, quint64 generation);
     QString effectiveQuery() const;
+
+public:
     QString activeCollection() const;
+
+private:
     void setNotice(const QString& n);
     void editCollection(const QString& name, const QList<qint64>& ids, bool remove, bool recordUndo);
 
@@ -195,6 +213,8 @@ private:
     QVariantMap m_current;
     int m_importJobs = 0;
     QVariantMap m_lastImport;
+    double m_importProgress = 0;
+    QString m_importMessage;
     QList<UndoStep> m_undo;
     QString m_notice;
     QTimer m_searchTimer;

@@ -8,7 +8,6 @@
 #include <QJsonObject>
 #include <QPointer>
 #include <QProcess>
-#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <chrono>
@@ -19,6 +18,7 @@
 #include "jobs_model.h"
 #include "library_model.h"
 #include "provenance_adapter.h"
+#include "worker_protocol.h"
 
 namespace atelier::ui {
 
@@ -41,26 +41,38 @@ void post(const QString& run, QVariantMap fields) {
 }
 
 struct WorkerRun {
-    QStringList stdout_lines;
-    QString last_error;
+    QJsonObject result;  // the worker's --json report
 };
 
-// Runs the worker, mapping its "label: NN%" lines to progress; terminates
-// it on cancel. `stages` is how many progress runs the worker makes.
-Result<WorkerRun> run_worker(const QString& exe, const QStringList& args, JobContext& ctx, int stages,
-                             const std::string& what) {
+// Runs the worker with `--json --progress json` and follows its event lines
+// (worker_protocol.h) for progress and errors; terminates it on cancel.
+Result<WorkerRun> run_worker(const QString& exe, const QStringList& args, JobContext& ctx, const std::string& what) {
     QProcess proc;
     proc.setProgram(exe);
-    proc.setArguments(args);
+    proc.setArguments(QStringList{QStringLiteral("--json"), QStringLiteral("--progress"), QStringLiteral("json")} +
+                      args);
     proc.start();
     if (!proc.waitForStarted(10000))
         return fail(Errc::not_found, "cannot start the inference worker '" + exe.toStdString() +
                                          "': " + proc.errorString().toStdString() + "; reinstall Atelier");
-    WorkerRun out;
-    QString err_buf;
-    QString label;
-    int stage = -1;
-    static const QRegularExpression re(QStringLiteral("^(.*): (\\d+)%$"));
+    LineBuffer lines;
+    QByteArray out_bytes;
+    std::optional<Error> last_error;
+    auto take = [&](const QByteArray& bytes) {
+        for (const auto& line : lines.feed(bytes)) {
+            const auto e = parse_worker_event(line);
+            if (!e) continue;  // log output
+            if (e->kind == WorkerEvent::Kind::error) {
+                last_error = Error{e->code, e->message.toStdString()};
+                continue;
+            }
+            std::string text = what;
+            if (e->stage == QLatin1String("load-model")) text = "loading";
+            if (!e->model.isEmpty()) text += " " + e->model.toStdString();
+            if (e->count > 1) text += " (" + std::to_string(e->index + 1) + "/" + std::to_string(e->count) + ")";
+            ctx.progress(0.05 + 0.8 * run_fraction(*e), text);
+        }
+    };
     while (proc.state() != QProcess::NotRunning) {
         proc.waitForReadyRead(100);
         if (ctx.cancelled()) {
@@ -69,35 +81,19 @@ Result<WorkerRun> run_worker(const QString& exe, const QStringList& args, JobCon
             proc.waitForFinished(2000);
             return fail(Errc::cancelled, "upscale cancelled; nothing was added to the library");
         }
-        err_buf += QString::fromUtf8(proc.readAllStandardError());
-        qsizetype nl;
-        while ((nl = err_buf.indexOf('\n')) >= 0) {
-            const QString line = err_buf.left(nl).trimmed();
-            err_buf.remove(0, nl + 1);
-            const auto m = re.match(line);
-            if (m.hasMatch()) {
-                if (m.captured(1) != label) {
-                    label = m.captured(1);
-                    ++stage;
-                }
-                const double f = (std::max(0, stage) + m.captured(2).toDouble() / 100.0) / std::max(1, stages);
-                ctx.progress(0.05 + 0.8 * std::min(1.0, f), what + " " + label.toStdString());
-            } else if (line.startsWith(QLatin1String("atelier: "))) {
-                out.last_error = line.mid(9);
-                if (out.last_error.startsWith(QLatin1String("error: "))) out.last_error = out.last_error.mid(7);
-            }
-        }
+        take(proc.readAllStandardError());
+        out_bytes += proc.readAllStandardOutput();
     }
-    out.stdout_lines = QString::fromUtf8(proc.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts);
-    const QString rest = QString::fromUtf8(proc.readAllStandardError()).trimmed();
-    if (!rest.isEmpty() && out.last_error.isEmpty() && rest.contains(QLatin1String("error")))
-        out.last_error = rest.section('\n', -1);
-    if (proc.exitStatus() != QProcess::NormalExit || proc.exitCode() != 0)
-        return fail(Errc::internal, out.last_error.isEmpty()
-                                        ? "the inference worker stopped (exit " + std::to_string(proc.exitCode()) +
-                                              "); see the log and retry"
-                                        : out.last_error.toStdString());
-    return out;
+    take(proc.readAllStandardError() + '\n');
+    out_bytes += proc.readAllStandardOutput();
+    auto result = parse_worker_result(out_bytes);
+    if (proc.exitStatus() != QProcess::NormalExit || proc.exitCode() != 0 || !result) {
+        if (last_error) return *last_error;
+        if (!result && proc.exitStatus() == QProcess::NormalExit && proc.exitCode() != 0) return result.error();
+        return fail(Errc::internal, "the inference worker stopped (exit " + std::to_string(proc.exitCode()) +
+                                        "); see the log and retry");
+    }
+    return WorkerRun{*result};
 }
 
 }  // namespace
@@ -161,23 +157,30 @@ void UpscaleModel::registerJobKind() {
             if (!device.isEmpty() && device != "auto") wargs << "--device" << device;
             if (source->seamless.value_or(false)) wargs << "--seamless";
             const auto t0 = std::chrono::steady_clock::now();
-            auto worker = run_worker(exe, wargs, ctx, static_cast<int>(models.size()), "upscaling with");
+            auto worker = run_worker(exe, wargs, ctx, "upscaling with");
             if (!worker) return worker.error();
             const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 
-            // Metrics from the worker's report.
+            // Metrics and details from the worker's JSON report.
             QVariantMap psnr, ssim;
-            static const QRegularExpression metric(
-                QStringLiteral("^\\s*(\\S+)\\s+PSNR\\s+([\\d.]+) dB\\s+SSIM ([\\d.]+)"));
+            for (const auto& v : worker->result.value("metrics").toArray()) {
+                const auto m = v.toObject();
+                psnr[m.value("name").toString()] = m.value("psnr_db").toDouble();
+                ssim[m.value("name").toString()] = m.value("ssim").toDouble();
+            }
             QString detail;
-            for (const auto& line : worker->stdout_lines) {
-                const auto m = metric.match(line);
-                if (m.hasMatch()) {
-                    psnr[m.captured(1)] = m.captured(2).toDouble();
-                    ssim[m.captured(1)] = m.captured(3).toDouble();
-                } else if (line.contains(QLatin1String(" -> ")) && models.size() == 1) {
-                    detail = line.section('(', 1).chopped(1);
-                }
+            if (models.size() == 1) {
+                const QJsonObject& r = worker->result;
+                const int tiles = r.value("tiles").toInt();
+                detail = (tiles == 1 ? tr("%1×%2, ×%3 on %4, 1 tile, %5%6, %7 ms")
+                                     : tr("%1×%2, ×%3 on %4, %8 tiles, %5%6, %7 ms"))
+                             .arg(r.value("width").toInt())
+                             .arg(r.value("height").toInt())
+                             .arg(r.value("scale").toInt())
+                             .arg(r.value("device").toString(), r.value("precision").toString(),
+                                  r.value("retried_fp32").toBool() ? tr(", retried in fp32") : QString())
+                             .arg(r.value("milliseconds").toDouble(), 0, 'f', 0);
+                if (tiles != 1) detail = detail.arg(tiles);
             }
 
             QVariantList results;
@@ -225,7 +228,8 @@ void UpscaleModel::registerJobKind() {
                                                 {"results", results},
                                                 {"ms", ms},
                                                 {"parentPath", q(source->path.string())}});
-            ctx.progress(1.0, std::to_string(results.size()) + " derived asset(s) added");
+            ctx.progress(1.0, (results.size() == 1 ? std::string("1 derived asset added")
+                                                   : std::to_string(results.size()) + " derived assets added"));
             return ok();
         };
     });

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The asset library from the command line:
-//   atelier import PATH... [--reference] [--licence L] [--thumbnails]
+//   atelier import PATH... [--reference] [--licence L] [--thumbnails] [--no-tag]
 //   atelier search [QUERY...] [--limit N] [--after CURSOR] [--facets]
 //   atelier show ID
 //   atelier export ID... DIR [--no-sign]   (exports carry signed Content Credentials)
@@ -18,6 +18,13 @@
 #include "export_sign.h"
 
 namespace atelier::cli {
+
+#ifdef ATELIER_HAVE_AUTOTAG
+// retag.cpp: the tagging pass that follows an import's metadata pass.
+Result<catalog::TagPassReport> run_tag_pass(Context& ctx, catalog::Library& lib, catalog::TagPassOptions o,
+                                            bool moderation);
+nlohmann::json tag_pass_json(const catalog::TagPassReport& r);
+#endif
 
 namespace {
 
@@ -46,6 +53,7 @@ struct ImportArgs {
     std::vector<std::string> paths;
     std::string library, licence, source = "imported";
     bool reference = false, no_recursive = false, no_follow = false, thumbnails = false, hidden = false;
+    bool no_tag = false, no_moderation = false;
     std::size_t batch_size = 256;
 };
 
@@ -86,6 +94,28 @@ int run_import(Context& ctx, const ImportArgs& a) {
         }
     }
 
+    // Tagging runs after the metadata pass has committed: the new assets are
+    // searchable at once, and a cancelled or killed tagging pass is simply
+    // continued by `atelier retag` (it tags what is not tagged yet).
+    std::optional<nlohmann::json> tagging;
+#ifdef ATELIER_HAVE_AUTOTAG
+    auto tag_on_import = ctx.config.get_bool("library.tag_on_import");
+    if (!tag_on_import) return report(ctx, tag_on_import.error());
+    if (!a.no_tag && *tag_on_import && !rep->cancelled && !rep->stopped) {
+        TagPassOptions to;
+        for (const auto& e : rep->entries)
+            if (e.status == ImportEntry::Status::added) to.only.push_back(e.id);
+        if (!to.only.empty()) {
+            auto tr = run_tag_pass(ctx, **lib, to, !a.no_moderation);
+            if (!tr) return report(ctx, tr.error().with_context("tagging the imported assets"));
+            tagging = tag_pass_json(*tr);
+            if (!ctx.json && (tr->failed > 0 || tr->cancelled))
+                std::printf("tagging: %zu tagged, %zu failed%s (run `atelier retag` to continue)\n", tr->tagged,
+                            tr->failed, tr->cancelled ? ", cancelled" : "");
+        }
+    }
+#endif
+
     if (ctx.json) {
         nlohmann::json entries = nlohmann::json::array();
         for (const auto& e : rep->entries) {
@@ -104,6 +134,7 @@ int run_import(Context& ctx, const ImportArgs& a) {
                               {"entries", entries}};
         if (rep->stopped)
             out["error"] = {{"code", std::string(errc_name(rep->stopped->code))}, {"message", rep->stopped->message}};
+        if (tagging) out["tagging"] = *tagging;
         print_json(out);
     } else {
         for (const auto& e : rep->entries) {
@@ -329,6 +360,10 @@ ATELIER_CLI_COMMAND("import", 40, [](CLI::App& app, Context& ctx) {
     cmd->add_flag("--no-recursive", a->no_recursive, "do not descend into sub-folders");
     cmd->add_flag("--no-follow", a->no_follow, "do not follow symbolic links inside folders");
     cmd->add_flag("--thumbnails", a->thumbnails, "make the thumbnails of the added assets now");
+    cmd->add_flag("--no-tag", a->no_tag,
+                  "do not run the auto-taggers after the metadata pass (config library.tag_on_import; "
+                  "`atelier retag` tags later)");
+    cmd->add_flag("--no-moderation", a->no_moderation, "tag without the nsfwjs moderation/embedding model");
     cmd->add_flag("--hidden-metadata", a->hidden,
                   "also read A1111 'stealth' metadata from the alpha bits of RGBA PNGs (decodes them: slower)");
     cmd->add_option("--batch-size", a->batch_size, "files saved per transaction (default 256)")

@@ -4,8 +4,8 @@
 // and nsfwjs moderation when its model is installed).
 // atelier similar FILE --in DIR [--radius N] [--by phash|embedding]:
 // near-duplicates of FILE among the images under DIR by pHash (mirrored
-// copies included), or the most alike by MobileNetV2 embedding. Searching
-// the asset library instead of a folder comes with the catalog.
+// copies included), or the most alike by MobileNetV2 embedding. `--in` an
+// asset library folder answers from its stored hashes (retag.cpp).
 
 #if ATELIER_HAVE_OPS
 
@@ -17,17 +17,25 @@
 #include <thread>
 
 #include "atelier/base/hash.h"
+#include "atelier/base/paths.h"
 #include "atelier/imageio/imageio.h"
 #include "atelier/ml/registry.h"
 #include "atelier/ml/runtime.h"
 #include "atelier/ops/tag_hash.h"
 #include "atelier/ops/tag_moderation.h"
+#include "atelier/ops/tag_plugins.h"
 #include "atelier/ops/tagger.h"
 #include "cli.h"
 
 namespace atelier::cli {
 
 std::vector<std::filesystem::path> model_search_dirs(const Context& ctx);
+#ifdef ATELIER_HAVE_AUTOTAG
+// retag.cpp: `--in LIBRARY` answers from the library's stored hashes / embeddings.
+bool is_library_dir(const std::string& dir);
+int run_similar_library(Context& ctx, const std::string& file, const std::string& dir, int radius,
+                        const std::string& by, int top);
+#endif
 
 namespace {
 
@@ -78,6 +86,50 @@ Result<ops::TagReport> tag_file(const fs::path& file, const imageio::ImageLimits
     auto r = pipeline.run(*img, &facts, cancel);
     if (!r) return r.error().with_context(file.string());
     return r;
+}
+
+// Tags files [lo, hi) as one batch (one forward pass of the moderation model
+// for the batch); files that cannot be read get their own error.
+void tag_files_batch(const std::vector<fs::path>& files, std::size_t lo, std::size_t hi,
+                     const imageio::ImageLimits& limits, const ops::TagPipeline& pipeline, const CancelToken& cancel,
+                     std::vector<Tagged>& results) {
+    std::vector<Image> images;
+    std::vector<ops::FileFacts> facts;
+    std::vector<std::size_t> index;
+    images.reserve(hi - lo);
+    facts.reserve(hi - lo);
+    for (std::size_t i = lo; i < hi; ++i) {
+        results[i].file = files[i];
+        auto info = imageio::probe(files[i], limits);
+        if (!info) {
+            results[i].report = info.error();
+            continue;
+        }
+        auto img = imageio::load(files[i], limits);
+        if (!img) {
+            results[i].report = img.error();
+            continue;
+        }
+        images.push_back(std::move(*img));
+        facts.push_back({info->format, info->file_bytes, info->bits_per_sample, info->subimages, std::nullopt});
+        index.push_back(i);
+    }
+    std::vector<const Image*> image_ptrs;
+    std::vector<const ops::FileFacts*> fact_ptrs;
+    for (std::size_t k = 0; k < images.size(); ++k) {
+        image_ptrs.push_back(&images[k]);
+        fact_ptrs.push_back(&facts[k]);
+    }
+    auto r = pipeline.run_batch(image_ptrs, fact_ptrs, cancel);
+    for (std::size_t k = 0; k < index.size(); ++k) {
+        auto& out = results[index[k]].report;
+        if (!r)
+            out = r.error();
+        else if (!(*r)[k])
+            out = (*r)[k].error().with_context(files[index[k]].string());
+        else
+            out = std::move((*r)[k]);
+    }
 }
 
 nlohmann::json tag_json(const ops::Tag& t) {
@@ -183,7 +235,27 @@ int run_similar_embedding(Context& ctx, const std::string& file, const std::vect
     return kOk;
 }
 
-int run_tag(Context& ctx, const std::vector<std::string>& inputs, bool moderation) {
+// Adds the tagger plugins of the data dir and of `extra_dir`; refused ones
+// are reported on stderr with their reason and skipped.
+Result<void> add_plugins(Context& ctx, ops::TagPipeline& pipeline, const std::string& extra_dir) {
+    if (!extra_dir.empty() && !fs::is_directory(extra_dir))
+        return fail(Errc::not_found, "--plugins " + extra_dir + ": no such folder");
+    std::vector<fs::path> dirs{paths::data_dir() / "plugins" / "tagger"};
+    if (!extra_dir.empty()) dirs.emplace_back(extra_dir);
+    for (const auto& dir : dirs) {
+        auto loaded = ops::load_tagger_plugins(dir);
+        for (const auto& [path, error] : loaded.rejected)
+            if (!ctx.json) std::fprintf(stderr, "atelier: skipped %s\n", error.message.c_str());
+        for (auto& t : loaded.taggers) {
+            const std::string id = t->info().qualified();
+            if (auto r = pipeline.add(std::move(t)); !r && !ctx.json)
+                std::fprintf(stderr, "atelier: skipped plugin %s: %s\n", id.c_str(), r.error().message.c_str());
+        }
+    }
+    return ok();
+}
+
+int run_tag(Context& ctx, const std::vector<std::string>& inputs, bool moderation, const std::string& plugin_dir) {
     auto limits = imageio::ImageLimits::from_config(ctx.config);
     if (!limits) return report(ctx, limits.error());
     bool any_folder = false;
@@ -191,15 +263,28 @@ int run_tag(Context& ctx, const std::vector<std::string>& inputs, bool moderatio
     if (!files) return report(ctx, files.error(), kUsage);
     if (files->empty()) return report(ctx, fail(Errc::not_found, "no image files found in the given folders"));
     auto pipeline = ops::TagPipeline::with_builtin_taggers();
+    if (auto r = add_plugins(ctx, pipeline, plugin_dir); !r) return report(ctx, r.error(), kUsage);
     if (moderation) {
         if (auto note = add_moderation(ctx, pipeline); !note.empty() && !ctx.json)
             std::fprintf(stderr, "atelier: %s\n", note.c_str());
     }
     std::vector<Tagged> results(files->size());
-    parallel_for(ctx, files->size(), any_folder || files->size() > 1, "tagging", [&](std::size_t i) {
-        results[i].file = (*files)[i];
-        results[i].report = tag_file((*files)[i], *limits, pipeline, ctx.cancel.token());
-    });
+    // With the moderation model, images go through it in batches.
+    const bool batched = std::any_of(pipeline.taggers().begin(), pipeline.taggers().end(),
+                                     [](const auto& t) { return t->info().id == "moderation"; });
+    if (batched) {
+        constexpr std::size_t kBatch = 8;
+        const std::size_t n = files->size(), batches = (n + kBatch - 1) / kBatch;
+        parallel_for(ctx, batches, true, "tagging", [&](std::size_t b) {
+            tag_files_batch(*files, b * kBatch, std::min(n, (b + 1) * kBatch), *limits, pipeline, ctx.cancel.token(),
+                            results);
+        });
+    } else {
+        parallel_for(ctx, files->size(), any_folder || files->size() > 1, "tagging", [&](std::size_t i) {
+            results[i].file = (*files)[i];
+            results[i].report = tag_file((*files)[i], *limits, pipeline, ctx.cancel.token());
+        });
+    }
     if (ctx.cancel.cancelled()) return report(ctx, fail(Errc::cancelled, "tagging cancelled"));
     int failures = 0;
     nlohmann::json all = nlohmann::json::array();
@@ -252,6 +337,9 @@ int run_similar(Context& ctx, const std::string& file, const std::string& dir, i
     if (radius < 0 || radius > 64) return report(ctx, fail(Errc::invalid_argument, "--radius must be 0..64"), kUsage);
     if (by != "phash" && by != "embedding")
         return report(ctx, fail(Errc::invalid_argument, "--by must be phash or embedding"), kUsage);
+#ifdef ATELIER_HAVE_AUTOTAG
+    if (is_library_dir(dir)) return run_similar_library(ctx, file, dir, radius, by, std::max(1, top));
+#endif
     auto limits = imageio::ImageLimits::from_config(ctx.config);
     if (!limits) return report(ctx, limits.error());
     if (by == "embedding") {
@@ -339,10 +427,14 @@ ATELIER_CLI_COMMAND("tag", 40, [](CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("tag", "auto-tag images: specs, seamless/repeat, palette, style, perceptual hashes");
     static std::vector<std::string> inputs;
     static bool no_moderation = false;
+    static std::string plugins;
     cmd->add_option("paths", inputs, "image files or folders (searched recursively)")->required();
+    cmd->add_option("--plugins", plugins,
+                    "folder of tagger plugins (*.so, see docs/TAGGING.md) loaded in addition to "
+                    "<data dir>/plugins/tagger");
     cmd->add_flag("--no-moderation", no_moderation,
                   "skip the nsfwjs moderation/embedding model (used when installed; loads LibTorch)");
-    cmd->callback([&ctx] { ctx.exit_code = run_tag(ctx, inputs, !no_moderation); });
+    cmd->callback([&ctx] { ctx.exit_code = run_tag(ctx, inputs, !no_moderation, plugins); });
 });
 
 ATELIER_CLI_COMMAND("similar", 41, [](CLI::App& app, Context& ctx) {
@@ -351,7 +443,7 @@ ATELIER_CLI_COMMAND("similar", 41, [](CLI::App& app, Context& ctx) {
     static std::string file, dir, by = "phash";
     static int radius = 12, top = 10;
     cmd->add_option("file", file, "the image to look for")->required();
-    cmd->add_option("--in", dir, "folder to search (recursively); the asset library comes with the catalog")
+    cmd->add_option("--in", dir, "folder to search (recursively), or an asset library folder (its stored hashes)")
         ->required();
     cmd->add_option("--radius", radius, "largest pHash Hamming distance that counts as a match (0..64)")
         ->capture_default_str();

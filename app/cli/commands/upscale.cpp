@@ -77,7 +77,7 @@ Result<std::shared_ptr<ml::Model>> load_model(Session& s, const std::string& ref
 }
 
 Result<ops::UpscaleResult> upscale_file(Context& ctx, Session& s, ml::Model& model, const fs::path& in,
-                                        const std::string& label) {
+                                        const ProgressEvent& step) {
     auto img = imageio::load(in, s.limits);
     if (!img) return img.error();
     const auto sc = static_cast<std::uint64_t>(model.info().scale);
@@ -86,9 +86,14 @@ Result<ops::UpscaleResult> upscale_file(Context& ctx, Session& s, ml::Model& mod
                                               std::to_string(img->pixel_count() * sc * sc) +
                                               " pixels, over the limit of " + std::to_string(s.limits.max_pixels) +
                                               "; raise it with --set image.max_pixels=N or use a smaller scale");
+    if (ctx.progress_json) progress_event(ctx, step);  // the item starts (fraction 0)
     ops::UpscaleOptions o = s.options;
     o.precision = s.runtime->effective_precision();
-    o.progress = [&ctx, &label](double f) { progress(ctx, label, f); };
+    o.progress = [&ctx, step](double f) {
+        ProgressEvent e = step;
+        e.fraction = f;
+        progress_event(ctx, e);
+    };
     return ops::upscale(model, *img, o);
 }
 
@@ -149,6 +154,7 @@ int run_single_or_batch(Context& ctx, const UpscaleArgs& a) {
                       kUsage);
     auto session = open_session(ctx, a);
     if (!session) return report(ctx, session.error());
+    if (ctx.progress_json) progress_event(ctx, {"load-model", 0, "", -1, 0, a.model});
     auto model = load_model(*session, a.model, a.scale, ctx.cancel.token());
     if (!model) return report(ctx, model.error());
     std::error_code ec;
@@ -173,10 +179,9 @@ int run_single_or_batch(Context& ctx, const UpscaleArgs& a) {
         if (ctx.cancel.cancelled())
             return report(ctx, fail(Errc::cancelled, "upscale cancelled; finished files are kept"));
         const auto& [in, out] = jobs[i];
-        const std::string label =
-            batch ? "[" + std::to_string(i + 1) + "/" + std::to_string(jobs.size()) + "] " + in.filename().string()
-                  : "upscale";
-        auto r = upscale_file(ctx, *session, **model, in, label);
+        const ProgressEvent step{"upscale",          0, in.string(), static_cast<int>(i), static_cast<int>(jobs.size()),
+                                 (*model)->info().id};
+        auto r = upscale_file(ctx, *session, **model, in, step);
         nlohmann::json credentials;
         if (r) {
             if (auto w = imageio::save(r->image, out); !w) r = w.error();
@@ -194,6 +199,7 @@ int run_single_or_batch(Context& ctx, const UpscaleArgs& a) {
                     ctx, fail(Errc::cancelled, "upscale cancelled; nothing was written for '" + in.string() + "'"));
             if (!batch) return report(ctx, r.error());
             ++failures;
+            progress_error(ctx, in.string(), r.error());
             if (!ctx.json) std::fprintf(stderr, "atelier: %s: %s\n", in.c_str(), r.error().message.c_str());
             results.push_back({{"input", in.string()},
                                {"error", {{"code", errc_name(r.error().code)}, {"message", r.error().message}}}});
@@ -269,9 +275,10 @@ int run_compare(Context& ctx, const UpscaleArgs& a) {
     Image results[2];
     nlohmann::json j{{"input", a.in}, {"models", nlohmann::json::array()}};
     for (int k = 0; k < 2; ++k) {
+        if (ctx.progress_json) progress_event(ctx, {"load-model", 0, a.in, k, 2, refs[k]});
         auto model = load_model(*session, refs[k], a.scale, ctx.cancel.token());
         if (!model) return report(ctx, model.error());
-        auto r = upscale_file(ctx, *session, **model, a.in, refs[k]);
+        auto r = upscale_file(ctx, *session, **model, a.in, {"upscale", 0, a.in, k, 2, refs[k]});
         if (!r) return report(ctx, r.error());
         const auto path = fs::path(a.out) / (stem + "." + refs[k] + ".png");
         if (auto w = imageio::save(r->image, path); !w) return report(ctx, w.error());

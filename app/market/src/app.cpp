@@ -5,8 +5,6 @@
 
 namespace atelier::market_server {
 
-void register_default_checks(Context& ctx);  // routes_uploads.cpp
-
 Result<MarketOptions> MarketOptions::from_config(const Config& config) {
     MarketOptions o;
     o.listen = config.get_string("market.listen");
@@ -39,6 +37,27 @@ Result<MarketOptions> MarketOptions::from_config(const Config& config) {
     ATELIER_TRY(geti("market.upload_per_minute_account", o.upload_per_minute_account));
     ATELIER_TRY(geti("market.platform_bp", o.platform_bp));
     ATELIER_TRY(geti("image.max_pixels", o.max_image_pixels));
+    ATELIER_TRY(geti("market.phash_max_distance", o.phash_max_distance));
+    ATELIER_TRY(geti("market.dhash_max_distance", o.dhash_max_distance));
+    auto getp = [&](const char* key, double& out) -> Result<void> {
+        auto s = config.get_string(key);
+        try {
+            std::size_t pos = 0;
+            out = std::stod(s, &pos);
+            if (pos == s.size() && out >= 0 && out <= 1) return ok();
+        } catch (...) {}
+        return fail(Errc::invalid_argument,
+                    std::string(key) + " must be a probability between 0 and 1, not '" + s + "'");
+    };
+    ATELIER_TRY(getp("market.moderation_flag_explicit", o.moderation_flag_explicit));
+    ATELIER_TRY(getp("market.moderation_flag_suggestive", o.moderation_flag_suggestive));
+    o.moderation = config.get_string("market.moderation");
+    if (o.moderation != "auto" && o.moderation != "required" && o.moderation != "off")
+        return fail(Errc::invalid_argument, "market.moderation must be auto, required or off");
+    o.c2pa_trust_anchors = config.get_string("market.c2pa_trust_anchors");
+    o.tls_cert = config.get_string("market.tls_cert");
+    o.tls_key = config.get_string("market.tls_key");
+    o.metrics_token = config.get_string("market.metrics_token");
     auto fs = config.get_bool("market.fsync_chunks");
     if (!fs) return std::move(fs).error();
     o.fsync_chunks = *fs;
@@ -90,7 +109,7 @@ Result<std::unique_ptr<MarketApp>> MarketApp::create(MarketOptions options) {
     ctx.upload_ip.set_limit(options.upload_per_minute_ip);
     ctx.upload_account.set_limit(options.upload_per_minute_account);
     ctx.payments = std::make_unique<TestPaymentProvider>();
-    register_default_checks(ctx);
+    ATELIER_TRY(register_default_checks(ctx));
 
     Router router;
     add_ops_routes(router, ctx);
@@ -103,10 +122,17 @@ Result<std::unique_ptr<MarketApp>> MarketApp::create(MarketOptions options) {
     app->m_impl->server = std::make_unique<HttpServer>(std::move(router), options.http);
     app->m_impl->server->set_access_log(options.access_log);
     ctx.server = app->m_impl->server.get();
+    if (!options.tls_cert.empty() || !options.tls_key.empty()) {
+        if (options.tls_cert.empty() || options.tls_key.empty())
+            return fail(Errc::invalid_argument,
+                        "TLS needs both --tls-cert and --tls-key (market.tls_cert, market.tls_key)");
+        ATELIER_TRY(app->m_impl->server->enable_tls(options.tls_cert, options.tls_key));
+    }
     ATELIER_TRY(app->m_impl->server->listen(options.listen));
     log_json("info", {{"msg", "atelier-market listening"},
                       {"address", options.listen},
                       {"port", app->port()},
+                      {"tls", app->m_impl->server->tls()},
                       {"db", ctx.db->backend() == Backend::sqlite ? "sqlite" : "postgres"},
                       {"schema_version", ctx.db->schema_version()},
                       {"key_id", ctx.key.key_id()}});

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,22 +76,29 @@ public:
 
 /// Verdict of one upload check.
 struct CheckVerdict {
-    bool reject = false;  ///< refuse the upload outright (422)
-    bool flag = false;    ///< send to the moderation queue instead of going live
+    bool reject = false;       ///< refuse the upload outright (422)
+    bool flag = false;         ///< send to the moderation queue instead of going live
+    bool unavailable = false;  ///< the check could not run (module or model missing); `reason` says why
     std::string reason;
-    json summary;  ///< merged into the listing's provenance summary
+    json summary;  ///< recorded under the listing's provenance.checks.<name>
 };
 
-/// A check run on a completed upload before its listing is created. The
-/// moderation model, C2PA validation and watermark reading plug in here when
-/// their modules exist; today the server registers the near-duplicate check
-/// (dHash) and the exact-duplicate check.
+/// What a check looks at: the completed file, its decoded image, its SHA-256.
+struct UploadFacts {
+    const std::filesystem::path& file;
+    const Image& image;
+    const std::string& sha256;
+};
+
+/// A check run on a completed upload before its listing is created
+/// (checks.cpp: exact duplicate, C2PA validation, nsfw moderation, perceptual
+/// near-duplicates, and the seam for the watermark reader). Called
+/// concurrently from several I/O threads: implementations are thread-safe.
 class UploadCheck {
 public:
     virtual ~UploadCheck() = default;
     [[nodiscard]] virtual std::string name() const = 0;
-    virtual Result<CheckVerdict> check(Conn& conn, const std::filesystem::path& file, const Image& image,
-                                       const std::string& sha256, const std::string& dhash) = 0;
+    virtual Result<CheckVerdict> check(Conn& conn, const UploadFacts& facts) = 0;
 };
 
 struct User {
@@ -115,6 +123,18 @@ struct Context {
     // never goes stale; refreshed from the database for other instances' appends).
     std::mutex tlog_mu;
     std::vector<std::string> tlog_leaves;
+
+    // Uploads with a chunk being received on this instance (see ChunkSink).
+    std::mutex chunks_mu;
+    std::set<std::string> chunks_in_flight;
+    bool begin_chunk(const std::string& upload_id) {
+        std::lock_guard lock(chunks_mu);
+        return chunks_in_flight.insert(upload_id).second;
+    }
+    void end_chunk(const std::string& upload_id) {
+        std::lock_guard lock(chunks_mu);
+        chunks_in_flight.erase(upload_id);
+    }
 
     [[nodiscard]] std::filesystem::path blob_path(const std::string& sha) const {
         return blobs_dir / sha.substr(0, 2) / sha;
@@ -153,9 +173,8 @@ extern const char* kListingColumns;
 
 /// Preview: downscale to `long_side`, blend a visible diagonal watermark.
 Result<Image> make_preview(const Image& src, int long_side);
-/// 64-bit difference hash (9×8 grey) as 16 hex digits.
-Result<std::string> dhash(const Image& src);
-int hamming_hex64(const std::string& a, const std::string& b);
+/// Registers the upload checks this build has (checks.cpp).
+Result<void> register_default_checks(Context& ctx);
 
 // Route families (one file each).
 void add_ops_routes(Router& r, Context& ctx);

@@ -67,6 +67,10 @@ std::string random_hex_id() {
     return to_hex(std::span<const std::uint8_t>(b, sizeof b));
 }
 
+bool constant_time_equal(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 std::string sha256_hex(std::string_view data) {
     auto d = sha256(data);
     return to_hex(d);

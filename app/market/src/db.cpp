@@ -309,7 +309,15 @@ const char* kSchemaPgFts =
     "CREATE TABLE listings_fts (listing_id TEXT PRIMARY KEY, body TEXT NOT NULL);"
     "CREATE INDEX listings_fts_gin ON listings_fts USING gin (to_tsvector('simple', body));";
 
-constexpr int kSchemaVersion = 1;
+// Version 2: listings.phash (core/ops pHash, 16 hex digits; NULL when the
+// server was built without core/ops; listings.dhash is '' then), and the
+// 'listing_changes' counter (bumped by every listing write: browse caches of
+// all instances compare it).
+const char* kSchemaV2 =
+    "ALTER TABLE listings ADD COLUMN phash TEXT;"
+    "INSERT INTO counters VALUES ('listing_changes', 0);";
+
+constexpr int kSchemaVersion = 2;
 
 }  // namespace
 
@@ -441,6 +449,10 @@ Result<void> Db::migrate() {
             ATELIER_TRY(c.script(m_backend == Backend::sqlite ? kSchemaSqliteFts : kSchemaPgFts));
             auto ins = c.exec("INSERT INTO schema_version (version) VALUES (1)");
             if (!ins) return std::move(ins).error();
+        } else if (v == 1) {
+            ATELIER_TRY(c.script(kSchemaV2));
+            auto up = c.exec("UPDATE schema_version SET version = 2");
+            if (!up) return std::move(up).error();
         }
         ATELIER_TRY(tx.commit());
     }

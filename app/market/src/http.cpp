@@ -14,6 +14,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace atelier::market_server {
 
@@ -168,7 +169,12 @@ void log_json(std::string_view level, nlohmann::json fields) {
 
 void Router::add(std::string method, std::string pattern, Handler handler, std::size_t max_body_bytes) {
     m_segments.push_back(split_path(pattern));
-    m_routes.push_back(Route{std::move(method), std::move(pattern), std::move(handler), max_body_bytes});
+    m_routes.push_back(Route{std::move(method), std::move(pattern), std::move(handler), max_body_bytes, {}});
+}
+
+void Router::add_streaming(std::string method, std::string pattern, StreamHandler handler, std::size_t max_body_bytes) {
+    m_segments.push_back(split_path(pattern));
+    m_routes.push_back(Route{std::move(method), std::move(pattern), Handler{}, max_body_bytes, std::move(handler)});
 }
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
@@ -279,11 +285,15 @@ struct HttpServer::Impl {
     std::mutex mu;
     std::condition_variable cv;
     std::set<std::shared_ptr<SessionState>> sessions;
+    std::unique_ptr<asio::ssl::context> tls;  ///< set: every connection speaks TLS
 
     Impl(Router r, HttpLimits l) : router(std::move(r)), limits(l), metrics(router.routes().size()) {}
 
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> session(tcp::socket socket);
+    template <class Stream>
+    asio::awaitable<void> serve(Stream& stream, beast::tcp_stream& lowest, const std::string& remote,
+                                SessionState& state);
     Response dispatch(Request& req, const Router::Match& m);
 };
 
@@ -297,6 +307,30 @@ const Router& HttpServer::router() const {
 }
 void HttpServer::set_access_log(bool on) {
     m_impl->access_log = on;
+}
+
+Result<void> HttpServer::enable_tls(const std::filesystem::path& cert_chain, const std::filesystem::path& key) {
+    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    beast::error_code ec;
+    // TLS 1.2 and 1.3 only; OpenSSL's default cipher list otherwise.
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                         asio::ssl::context::single_dh_use,
+                     ec);
+    if (!ec) ctx->use_certificate_chain_file(cert_chain.string(), ec);
+    if (ec)
+        return fail(Errc::invalid_argument, "cannot use TLS certificate '" + cert_chain.string() +
+                                                "': " + ec.message() + " (a PEM certificate chain is expected)");
+    ctx->use_private_key_file(key.string(), asio::ssl::context::pem, ec);
+    if (ec)
+        return fail(Errc::invalid_argument, "cannot use TLS private key '" + key.string() + "': " + ec.message() +
+                                                " (a PEM key matching the certificate is expected)");
+    m_impl->tls = std::move(ctx);
+    return ok();
+}
+
+bool HttpServer::tls() const {
+    return m_impl->tls != nullptr;
 }
 
 Result<void> HttpServer::listen(const std::string& address) {
@@ -430,13 +464,48 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
         auto ep = socket.remote_endpoint(ec);
         if (!ec) remote = ep.address().to_string();
     }
-    beast::tcp_stream stream(std::move(socket));
-    state->stream = &stream;
-    {
+    auto enter = [&](beast::tcp_stream& lowest) {
+        state->stream = &lowest;
         std::lock_guard lock(mu);
         sessions.insert(state);
-    }
+    };
     metrics.connections++;
+    if (!tls) {
+        beast::tcp_stream stream(std::move(socket));
+        enter(stream);
+        co_await serve(stream, stream, remote, *state);
+        beast::error_code ig;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ig);
+    } else {
+        beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
+        auto& lowest = beast::get_lowest_layer(stream);
+        enter(lowest);
+        lowest.expires_after(limits.header_timeout);
+        beast::error_code ec;
+        co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) {
+            co_await serve(stream, lowest, remote, *state);
+            // close_notify, bounded: a peer that vanished must not hold the session.
+            lowest.expires_after(std::chrono::seconds(2));
+            co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        beast::error_code ig;
+        lowest.socket().shutdown(tcp::socket::shutdown_send, ig);
+    }
+    state->alive = false;
+    state->stream = nullptr;
+    metrics.connections--;
+    {
+        std::lock_guard lock(mu);
+        sessions.erase(state);
+        cv.notify_all();
+    }
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, beast::tcp_stream& lowest, const std::string& remote,
+                                              SessionState& st) {
+    auto* state = &st;
     beast::flat_buffer buffer;
     bool first = true;
     for (;;) {
@@ -449,21 +518,22 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
         hp.body_limit(std::numeric_limits<std::uint64_t>::max());
         // Time to the end of the header: header_timeout for the first request,
         // idle + header timeout for keep-alive follow-ups.
-        stream.expires_after(first ? limits.header_timeout : limits.idle_timeout + limits.header_timeout);
+        lowest.expires_after(first ? limits.header_timeout : limits.idle_timeout + limits.header_timeout);
         first = false;
         beast::error_code ec;
         co_await bhttp::async_read_header(stream, buffer, hp, asio::redirect_error(asio::use_awaitable, ec));
         std::string rid = random_id();
         if (ec) {
             if (ec == bhttp::error::header_limit) {
-                stream.expires_after(std::chrono::seconds(5));
+                lowest.expires_after(std::chrono::seconds(5));
                 co_await write_simple(stream, 431, "header_too_large",
                                       "request headers exceed " + std::to_string(limits.max_header_bytes) + " bytes",
                                       rid);
             } else if (ec != bhttp::error::end_of_stream && ec != beast::error::timeout &&
                        ec != asio::error::operation_aborted && ec != asio::error::connection_reset &&
-                       ec != asio::error::eof && ec != asio::error::bad_descriptor) {
-                stream.expires_after(std::chrono::seconds(5));
+                       ec != asio::error::eof && ec != asio::error::bad_descriptor &&
+                       ec != asio::ssl::error::stream_truncated) {
+                lowest.expires_after(std::chrono::seconds(5));
                 co_await write_simple(stream, 400, "bad_request", "malformed HTTP request: " + ec.message(), rid);
             }
             break;
@@ -533,7 +603,7 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
         } else if (hdr.chunked() || (hp.content_length() && *hp.content_length() > 0)) {
             if (beast::iequals(hdr[bhttp::field::expect], "100-continue")) {
                 bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
-                stream.expires_after(limits.body_timeout);
+                lowest.expires_after(limits.body_timeout);
                 beast::error_code wec;
                 co_await bhttp::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, wec));
                 if (wec) read_ok = false;
@@ -549,7 +619,84 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
                 slot += std::string(f.value());
             }
         }
-        if (read_ok && !hdr.chunked() && hp.content_length()) {
+        bool streamed = false;
+        if (read_ok && !bad && m.route->stream) {
+            // Streaming route: the handler sees the headers first, then the body
+            // goes to its sink in pieces straight from the socket.
+            streamed = true;
+            req.params = std::move(m.params);
+            if (hdr.chunked() || !hp.content_length()) {
+                res = Response::error(411, "length_required", "send the body with a Content-Length header");
+                close_after = true;
+            } else {
+                std::variant<Response, std::unique_ptr<BodySink>> opened;
+                try {
+                    opened = m.route->stream(req);
+                } catch (const std::exception& e) {
+                    log_json("error", {{"msg", "handler threw"}, {"request_id", req.request_id}, {"what", e.what()}});
+                    opened = Response::error(500, "internal", "internal error; the request id is " + req.request_id);
+                }
+                std::uint64_t remaining = *hp.content_length();
+                if (auto* r = std::get_if<Response>(&opened)) {
+                    res = std::move(*r);
+                    if (remaining > 0) close_after = true;  // the body stays unread
+                } else {
+                    auto sink = std::move(std::get<std::unique_ptr<BodySink>>(opened));
+                    bool broken = false;
+                    Result<void> wr = ok();
+                    auto feed = [&](const char* p, std::size_t n) {
+                        try {
+                            wr = sink->write(std::string_view(p, n));
+                        } catch (const std::exception& e) {
+                            wr = fail(Errc::internal, std::string("writing the body failed: ") + e.what());
+                        }
+                        remaining -= n;
+                    };
+                    if (buffer.size() > 0 && remaining > 0) {
+                        auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, buffer.size()));
+                        auto b = buffer.data();
+                        // flat_buffer: one contiguous region.
+                        feed(static_cast<const char*>(b.data()), n);
+                        buffer.consume(n);
+                    }
+                    if (remaining > 0 && wr) {
+                        std::vector<char> piece(std::min<std::uint64_t>(remaining, 256 * 1024));
+                        lowest.expires_after(limits.body_timeout);
+                        while (remaining > 0 && wr) {
+                            beast::error_code bec;
+                            auto want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, piece.size()));
+                            std::size_t n = co_await stream.async_read_some(
+                                asio::buffer(piece.data(), want), asio::redirect_error(asio::use_awaitable, bec));
+                            if (n > 0) feed(piece.data(), n);
+                            if (bec) {
+                                broken = true;
+                                break;
+                            }
+                        }
+                    }
+                    if (broken && remaining > 0) {
+                        // Broken or timed out mid-body: nothing to answer; the sink cleans up.
+                        metrics.in_flight--;
+                        break;
+                    }
+                    if (!wr) {
+                        res = error_response(wr.error());
+                        close_after = remaining > 0;
+                    } else {
+                        try {
+                            res = sink->finish();
+                        } catch (const std::exception& e) {
+                            log_json("error",
+                                     {{"msg", "handler threw"}, {"request_id", req.request_id}, {"what", e.what()}});
+                            res =
+                                Response::error(500, "internal", "internal error; the request id is " + req.request_id);
+                        }
+                    }
+                }
+            }
+        }
+        if (streamed) {
+        } else if (read_ok && !hdr.chunked() && hp.content_length()) {
             // Content-Length body (already checked against the limit): one buffer of exactly
             // that size, filled by large reads straight from the socket — one copy, no 64 KiB
             // parser steps (this is what makes 8 MiB upload chunks cheap).
@@ -559,7 +706,7 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
             asio::buffer_copy(asio::buffer(body.data(), have), buffer.data(), have);
             buffer.consume(have);
             if (have < n) {
-                stream.expires_after(limits.body_timeout);
+                lowest.expires_after(limits.body_timeout);
                 beast::error_code bec;
                 co_await asio::async_read(stream, asio::buffer(body.data() + have, n - have),
                                           asio::redirect_error(asio::use_awaitable, bec));
@@ -574,7 +721,7 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
             // Chunked transfer encoding (or no length): Beast's parser with the route's limit.
             bhttp::request_parser<bhttp::string_body> bp(std::move(hp));
             bp.body_limit(limit);
-            stream.expires_after(limits.body_timeout);
+            lowest.expires_after(limits.body_timeout);
             beast::error_code bec;
             co_await bhttp::async_read(stream, buffer, bp, asio::redirect_error(asio::use_awaitable, bec));
             if (bec == bhttp::error::body_limit) {
@@ -589,7 +736,7 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
                 req.body = std::move(bp.get().body());
             }
         }
-        if (read_ok && !bad) {
+        if (read_ok && !bad && !streamed) {
             req.params = std::move(m.params);
             res = dispatch(req, m);
         }
@@ -611,7 +758,7 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
                     out.set(k, v);
                 out.keep_alive(!close_after);
                 out.prepare_payload();
-                stream.expires_after(limits.body_timeout);
+                lowest.expires_after(limits.body_timeout);
                 beast::error_code e2;
                 co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, e2));
                 wec = e2;
@@ -627,7 +774,7 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
             out.keep_alive(!close_after);
             out.body() = std::move(res.body);
             out.prepare_payload();
-            stream.expires_after(limits.body_timeout);
+            lowest.expires_after(limits.body_timeout);
             beast::error_code e2;
             co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, e2));
             wec = e2;
@@ -646,16 +793,6 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
                                                             {"user", req.user_id}});
         }
         if (wec || close_after) break;
-    }
-    beast::error_code ig;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ig);
-    state->alive = false;
-    state->stream = nullptr;
-    metrics.connections--;
-    {
-        std::lock_guard lock(mu);
-        sessions.erase(state);
-        cv.notify_all();
     }
 }
 

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Browse previews (downscaled, visibly watermarked) and the perceptual dHash
-// used for near-duplicate detection. The tagging module will bring better
-// perceptual hashes; until it lands the server computes this simple dHash.
+// Browse previews (downscaled, visibly watermarked). Perceptual hashes for
+// near-duplicate detection come from core/ops (checks.cpp).
 #include <algorithm>
-#include <bit>
 #include <cmath>
 
 #include "atelier/image/resize.h"
@@ -71,32 +69,6 @@ Result<Image> make_preview(const Image& src, int long_side) {
     img.metadata().attributes.clear();
     img.metadata().attributes["Atelier:Preview"] = "watermarked preview; licence the asset for the full resolution";
     return img;
-}
-
-Result<std::string> dhash(const Image& src) {
-    auto rgb = to_rgb8(src);
-    if (!rgb) return std::move(rgb).error();
-    auto gray = rgb->with_channels(1);
-    if (!gray) return std::move(gray).error();
-    ResizeOptions o;
-    o.filter = ResizeFilter::box;
-    auto small = resize(*gray, 9, 8, o);
-    if (!small) return std::move(small).error();
-    std::uint64_t bits = 0;
-    for (int y = 0; y < 8; ++y) {
-        const auto* row = small->row(y);
-        for (int x = 0; x < 8; ++x)
-            bits = (bits << 1) | (row[x] < row[x + 1] ? 1u : 0u);
-    }
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(bits));
-    return std::string(buf);
-}
-
-int hamming_hex64(const std::string& a, const std::string& b) {
-    if (a.size() != 16 || b.size() != 16) return 64;
-    auto x = std::stoull(a, nullptr, 16) ^ std::stoull(b, nullptr, 16);
-    return std::popcount(x);
 }
 
 }  // namespace atelier::market_server

@@ -171,20 +171,47 @@ bool visible(const Row& r, const std::optional<User>& u) {
     return u && (u->admin() || u->id == r.str(2));
 }
 
-// Small per-instance cache of browse responses: keyed by the query string,
-// valid while no listing changed in this instance and for at most 1 s (so
-// other instances' writes show up within a second).
+// Per-instance cache of browse and search responses, keyed by the query
+// string. An entry stays valid while no listing changed: this instance's
+// writes bump `version` at once; every instance's writes bump the database
+// counter 'listing_changes', which is re-read at most every 100 ms (so other
+// instances' writes show up within 0.1 s) — the hot path does not touch the
+// database. Bounded: cleared when it holds 4096 entries.
 struct BrowseCache {
     std::mutex mu;
     struct Entry {
         std::string body, etag;
-        std::int64_t version;
-        std::chrono::steady_clock::time_point at;
+        std::int64_t version, db_version;
     };
     std::map<std::string, Entry> entries;
     std::atomic<std::int64_t> version{0};
+    std::atomic<std::int64_t> db_version{-1};
+    std::atomic<std::int64_t> db_checked_ns{0};
+    std::atomic<bool> checking{false};
 };
 BrowseCache g_cache;
+
+std::int64_t steady_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// The database's listing-change counter, re-read when older than 100 ms (one
+// thread re-reads; the others use the previous value meanwhile).
+std::int64_t db_listing_version(Context& ctx) {
+    auto now = steady_ns();
+    if (now - g_cache.db_checked_ns.load() > 100'000'000 && !g_cache.checking.exchange(true)) {
+        if (auto conn = ctx.db->acquire()) {
+            auto q = (*conn)->query("SELECT value FROM counters WHERE name = 'listing_changes'");
+            if (q && !q->empty()) {
+                g_cache.db_version = (*q)[0].i64(0);
+                g_cache.db_checked_ns = now;
+            }
+        }
+        g_cache.checking = false;
+    }
+    return g_cache.db_version.load();
+}
 
 }  // namespace
 
@@ -197,7 +224,6 @@ void add_listing_routes(Router& r, Context& ctx) {
         std::string key;
         for (const auto& [k, v] : req.query)
             key += k + "=" + v + "&";
-        auto now = std::chrono::steady_clock::now();
         auto inm = req.header("if-none-match");
         auto reply = [&](const std::string& body, const std::string& etag) {
             Response res;
@@ -211,14 +237,17 @@ void add_listing_routes(Router& r, Context& ctx) {
             res.set_header("Cache-Control", "public, max-age=1");
             return res;
         };
+        // Both versions are read before the queries: a write that lands meanwhile
+        // makes this entry stale at once.
+        const std::int64_t version = g_cache.version.load();
+        const std::int64_t db_version = db_listing_version(ctx);
         {
             std::lock_guard lock(g_cache.mu);
             auto it = g_cache.entries.find(key);
-            if (it != g_cache.entries.end() && it->second.version == g_cache.version.load() &&
-                now - it->second.at < std::chrono::seconds(1))
+            if (it != g_cache.entries.end() && it->second.version == version && it->second.db_version == db_version &&
+                db_version >= 0)
                 return reply(it->second.body, it->second.etag);
         }
-        std::int64_t version = g_cache.version.load();
         auto conn = ctx.db->acquire();
         if (!conn) return err(conn.error());
         std::string where = " WHERE l.status = 'live'";
@@ -304,7 +333,7 @@ void add_listing_routes(Router& r, Context& ctx) {
         {
             std::lock_guard lock(g_cache.mu);
             if (g_cache.entries.size() > 4096) g_cache.entries.clear();
-            g_cache.entries[key] = {body, etag, version, now};
+            g_cache.entries[key] = {body, etag, version, db_version};
         }
         return reply(body, etag);
     });

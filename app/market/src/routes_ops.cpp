@@ -15,12 +15,25 @@ void add_ops_routes(Router& r, Context& ctx) {
                                     {"schema_version", ctx.db->schema_version()}});
     });
 
-    r.add("GET", "/metrics", [&ctx](Request&) {
+    // Metrics describe the business (ledger volume, queues): readable by an
+    // admin session or by a scraper holding market.metrics_token (compared in
+    // constant time), 401 for anyone else, 403 for other users.
+    r.add("GET", "/metrics", [&ctx](Request& req) {
+        auto conn = ctx.db->acquire();
+        if (!conn) return err(conn.error());
+        const auto auth = req.header("authorization");
+        const std::string& tok = ctx.opt.metrics_token;
+        bool allowed = !tok.empty() && auth.size() == tok.size() + 7 && auth.rfind("Bearer ", 0) == 0 &&
+                       constant_time_equal(auth.substr(7), tok);
+        if (!allowed) {
+            auto u = authenticate(ctx, **conn, req);
+            if (!u) return unauthorized(u.error());
+            if (!u->admin())
+                return Response::error(403, "forbidden", "/metrics is for admins and the configured metrics scraper");
+        }
         Response res;
         res.content_type = "text/plain; version=0.0.4";
         res.body = ctx.server ? ctx.server->metrics().render(ctx.server->router().routes()) : std::string();
-        auto conn = ctx.db->acquire();
-        if (!conn) return res;
         auto gauge = [&](const char* name, const char* help, const char* sql) {
             auto q = (*conn)->query(sql);
             if (!q || q->empty()) return;

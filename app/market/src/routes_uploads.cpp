@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Publishing: chunked, resumable uploads. create → PUT chunks (offset +
-// SHA-256 each, written with pwrite + fdatasync before the offset is
+// SHA-256 each, streamed from the socket into pwrite, then the offset is
 // committed) → complete (whole-file hash, decode within limits, checks,
 // preview, content-addressed blob, listing, transparency-log entry).
-// Memory per request is O(chunk): a chunk body is at most market.chunk_bytes.
+// Memory per chunk request is one 256 KiB read buffer, whatever the chunk size.
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <variant>
 
 #include <fstream>
 
@@ -19,51 +21,6 @@ Result<json> normalise_listing(const json& in, bool partial);                   
 Result<void> index_listing(Conn& conn, const std::string& id, const json& meta);  // routes_listings.cpp
 
 namespace {
-
-// Exact duplicates: the same content hash already listed.
-class ExactDuplicateCheck final : public UploadCheck {
-public:
-    std::string name() const override { return "exact-duplicate"; }
-    Result<CheckVerdict> check(Conn& conn, const std::filesystem::path&, const Image&, const std::string& sha,
-                               const std::string&) override {
-        CheckVerdict v;
-        auto rows =
-            conn.query("SELECT id FROM listings WHERE asset_sha256 = $1 AND status <> 'rejected' LIMIT 1", {sha});
-        if (!rows) return std::move(rows).error();
-        if (!rows->empty()) {
-            v.flag = true;
-            v.reason = "identical file already listed as " + (*rows)[0].str(0);
-        }
-        return v;
-    }
-};
-
-// Near duplicates: 64-bit dHash within a Hamming distance of an existing listing.
-class NearDuplicateCheck final : public UploadCheck {
-public:
-    explicit NearDuplicateCheck(int max_distance) : m_max(max_distance) {}
-    std::string name() const override { return "near-duplicate-dhash"; }
-    Result<CheckVerdict> check(Conn& conn, const std::filesystem::path&, const Image&, const std::string& sha,
-                               const std::string& dh) override {
-        CheckVerdict v;
-        auto rows =
-            conn.query("SELECT id, dhash FROM listings WHERE status <> 'rejected' AND asset_sha256 <> $1", {sha});
-        if (!rows) return std::move(rows).error();
-        for (const auto& r : *rows) {
-            int d = hamming_hex64(dh, r.str(1));
-            if (d <= m_max) {
-                v.flag = true;
-                v.reason = "looks like listing " + r.str(0) + " (dHash distance " + std::to_string(d) + "/64)";
-                break;
-            }
-        }
-        v.summary = {{"dhash", dh}};
-        return v;
-    }
-
-private:
-    int m_max;
-};
 
 std::string sniff_extension(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
@@ -121,12 +78,103 @@ json upload_json(const Row& r) {
 }
 const char* kUploadCols = "id, size, sha256, chunk_size, received, state, listing_id, error, user_id, meta";
 
-}  // namespace
+// The body of one chunk: hashed and written with pwrite as it arrives. At
+// the end: the SHA-256 must match X-Chunk-SHA256, the bytes are fdatasynced
+// when market.fsync_chunks is set, then the offset advances with a
+// compare-and-set. That commit need not be fsynced (SQLite synchronous=NORMAL
+// for it, PostgreSQL synchronous_commit=off): it survives a crash of this
+// process either way, and if a power cut loses it the client simply resends
+// from the older offset; a power cut that loses acknowledged bytes is caught
+// at completion (every chunk's hash is re-checked, the upload rewinds).
+// fd = -1: a retry of a chunk already stored — hashed and compared only.
+class ChunkSink final : public BodySink {
+public:
+    ChunkSink(Context& ctx, std::string id, std::int64_t offset, std::int64_t len, std::int64_t size, std::string want,
+              std::int64_t received, int fd)
+        : m_ctx(ctx),
+          m_id(std::move(id)),
+          m_offset(offset),
+          m_len(len),
+          m_size(size),
+          m_want(std::move(want)),
+          m_received(received),
+          m_fd(fd) {}
+    ~ChunkSink() override {
+        if (m_fd >= 0) {
+            ::close(m_fd);
+            m_ctx.end_chunk(m_id);
+        }
+    }
+    ChunkSink(const ChunkSink&) = delete;
+    ChunkSink& operator=(const ChunkSink&) = delete;
 
-void register_default_checks(Context& ctx) {
-    ctx.checks.push_back(std::make_unique<ExactDuplicateCheck>());
-    ctx.checks.push_back(std::make_unique<NearDuplicateCheck>(ctx.opt.dhash_max_distance));
-}
+    Result<void> write(std::string_view piece) override {
+        m_hash.update(piece);
+        if (m_fd < 0) return ok();
+        std::size_t done = 0;
+        while (done < piece.size()) {
+            auto n = ::pwrite(m_fd, piece.data() + done, piece.size() - done, m_offset + m_written);
+            if (n <= 0) return fail(Errc::io_error, "writing the chunk failed; retry it");
+            done += static_cast<std::size_t>(n);
+            m_written += n;
+        }
+        return ok();
+    }
+
+    Response finish() override {
+        auto progress = [&](int status, std::int64_t rec) {
+            return Response::json(status, {{"id", m_id}, {"received", rec}, {"size", m_size}});
+        };
+        if (to_hex(m_hash.finish()) != m_want)
+            return Response::error(422, "verification_failed",
+                                   "the chunk's SHA-256 does not match X-Chunk-SHA256; resend it");
+        if (m_fd < 0) return progress(200, m_received);  // an identical retry
+        if (m_ctx.opt.fsync_chunks && ::fdatasync(m_fd) != 0)
+            return Response::error(500, "io_error", "syncing the chunk failed; retry it");
+        auto conn = m_ctx.db->acquire();
+        if (!conn) return err(conn.error());
+        auto& c = **conn;
+        const bool sqlite = c.backend() == Backend::sqlite;
+        if (sqlite) {
+            if (auto p = c.script("PRAGMA synchronous=NORMAL"); !p) return err(p.error());
+        }
+        auto r = commit(c);
+        if (sqlite) (void)c.script("PRAGMA synchronous=FULL");  // the pool's connections stay FULL
+        if (!r) return err(r.error());
+        if (!*r)
+            return Response::error(409, "conflict",
+                                   "another request wrote this offset first; check GET /v1/uploads/" + m_id);
+        return progress(200, m_offset + m_len);
+    }
+
+private:
+    // The compare-and-set; false when another request advanced the offset first.
+    Result<bool> commit(Conn& c) {
+        Tx tx(c);
+        ATELIER_TRY(tx.begin(true));
+        if (c.backend() == Backend::postgres) ATELIER_TRY(c.script("SET LOCAL synchronous_commit = off"));
+        auto up = c.exec("UPDATE uploads SET received = $3, updated = $4 WHERE id = $1 AND received = $2",
+                         {m_id, m_offset, m_offset + m_len, now_s()});
+        if (!up) return std::move(up).error();
+        if (*up == 0) return false;
+        auto ic = c.exec("INSERT INTO upload_chunks (upload_id, off, len, sha256) VALUES ($1, $2, $3, $4)",
+                         {m_id, m_offset, m_len, m_want});
+        if (!ic) return std::move(ic).error();
+        ATELIER_TRY(tx.commit());
+        return true;
+    }
+
+    Context& m_ctx;
+    std::string m_id;
+    std::int64_t m_offset, m_len, m_size;
+    std::string m_want;
+    std::int64_t m_received;
+    int m_fd;
+    std::int64_t m_written = 0;
+    Sha256 m_hash;
+};
+
+}  // namespace
 
 void add_upload_routes(Router& r, Context& ctx) {
     r.add("POST", "/v1/uploads", [&ctx](Request& req) {
@@ -188,9 +236,11 @@ void add_upload_routes(Router& r, Context& ctx) {
         return Response::json(200, upload_json((*rows)[0]));
     });
 
-    r.add(
+    // Chunks stream straight from the socket into pwrite (ChunkSink): memory
+    // is one 256 KiB read buffer per request, not the chunk.
+    r.add_streaming(
         "PUT", "/v1/uploads/{id}/chunks",
-        [&ctx](Request& req) {
+        [&ctx](Request& req) -> std::variant<Response, std::unique_ptr<BodySink>> {
             auto conn = ctx.db->acquire();
             if (!conn) return err(conn.error());
             auto u = authenticate(ctx, **conn, req);
@@ -206,18 +256,19 @@ void add_upload_routes(Router& r, Context& ctx) {
             if (up.str(5) != "open")
                 return Response::error(409, "conflict", "the upload is " + up.str(5) + "; no more chunks are accepted");
             std::int64_t size = up.i64(1), received = up.i64(4);
-            auto off_s = req.query_or("offset");
-            std::int64_t offset = -1;
-            try {
-                std::size_t pos = 0;
-                offset = std::stoll(off_s, &pos);
-                if (pos != off_s.size()) offset = -1;
-            } catch (...) {
-                offset = -1;
-            }
-            std::int64_t len = static_cast<std::int64_t>(req.body.size());
+            auto parse = [](const std::string& text) -> std::int64_t {
+                try {
+                    std::size_t pos = 0;
+                    auto v = std::stoll(text, &pos);
+                    return pos == text.size() ? v : -1;
+                } catch (...) {
+                    return -1;
+                }
+            };
+            std::int64_t offset = parse(req.query_or("offset"));
+            std::int64_t len = parse(req.header("content-length"));
             if (offset < 0) return Response::error(400, "invalid_argument", "?offset= must be a non-negative integer");
-            if (len == 0) return Response::error(400, "invalid_argument", "empty chunk");
+            if (len <= 0) return Response::error(400, "invalid_argument", "empty chunk");
             if (offset + len > size)
                 return Response::error(416, "out_of_range",
                                        "chunk [" + std::to_string(offset) + ", " + std::to_string(offset + len) +
@@ -226,18 +277,14 @@ void add_upload_routes(Router& r, Context& ctx) {
             if (!is_hex(want, 64))
                 return Response::error(400, "invalid_argument",
                                        "X-Chunk-SHA256 must be the chunk's SHA-256 in lower-case hex");
-            if (sha256_hex(req.body) != want)
-                return Response::error(422, "verification_failed",
-                                       "the chunk's SHA-256 does not match X-Chunk-SHA256; resend it");
-            auto progress = [&](int status, std::int64_t rec) {
-                return Response::json(status, {{"id", id}, {"received", rec}, {"size", size}});
-            };
             if (offset < received) {
-                // A retry of a chunk we already have is fine; anything else is a conflict.
+                // A retry of a chunk we already have is fine (its body is hashed and
+                // compared, not written); anything else is a conflict.
                 auto c = (*conn)->query("SELECT len, sha256 FROM upload_chunks WHERE upload_id = $1 AND off = $2",
                                         {id, offset});
                 if (!c) return err(c.error());
-                if (!c->empty() && (*c)[0].i64(0) == len && (*c)[0].str(1) == want) return progress(200, received);
+                if (!c->empty() && (*c)[0].i64(0) == len && (*c)[0].str(1) == want)
+                    return std::make_unique<ChunkSink>(ctx, id, offset, len, size, want, received, -1);
                 auto res = Response::error(
                     409, "conflict",
                     "offset " + std::to_string(offset) + " is already written; resume at " + std::to_string(received));
@@ -251,31 +298,21 @@ void add_upload_routes(Router& r, Context& ctx) {
                 res.set_header("Upload-Offset", std::to_string(received));
                 return res;
             }
+            // One chunk of an upload at a time per instance: two concurrent writers of
+            // the same bytes could otherwise leave a failed one's bytes behind.
+            if (!ctx.begin_chunk(id)) {
+                auto res = Response::error(409, "conflict",
+                                           "another chunk of this upload is being received; retry when it is done");
+                res.set_header("Upload-Offset", std::to_string(received));
+                return res;
+            }
             auto part = ctx.uploads_dir / (id + ".part");
             int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-            if (fd < 0) return Response::error(500, "io_error", "cannot open the upload file");
-            std::int64_t done = 0;
-            while (done < len) {
-                auto n = ::pwrite(fd, req.body.data() + done, static_cast<std::size_t>(len - done), offset + done);
-                if (n <= 0) break;
-                done += n;
+            if (fd < 0) {
+                ctx.end_chunk(id);
+                return Response::error(500, "io_error", "cannot open the upload file");
             }
-            bool synced = done == len && (!ctx.opt.fsync_chunks || ::fdatasync(fd) == 0);
-            ::close(fd);
-            if (!synced) return Response::error(500, "io_error", "writing the chunk failed; retry it");
-            Tx tx(**conn);
-            if (auto t = tx.begin(true); !t) return err(t.error());
-            auto up2 = (*conn)->exec("UPDATE uploads SET received = $3, updated = $4 WHERE id = $1 AND received = $2",
-                                     {id, offset, offset + len, now_s()});
-            if (!up2) return err(up2.error());
-            if (*up2 == 0)
-                return Response::error(409, "conflict",
-                                       "another request wrote this offset first; check GET /v1/uploads/" + id);
-            auto ic = (*conn)->exec("INSERT INTO upload_chunks (upload_id, off, len, sha256) VALUES ($1, $2, $3, $4)",
-                                    {id, offset, len, want});
-            if (!ic) return err(ic.error());
-            if (auto c = tx.commit(); !c) return err(c.error());
-            return progress(200, offset + len);
+            return std::make_unique<ChunkSink>(ctx, id, offset, len, size, want, received, fd);
         },
         static_cast<std::size_t>(ctx.opt.chunk_bytes));
 
@@ -378,21 +415,26 @@ void add_upload_routes(Router& r, Context& ctx) {
         if (!image)
             return fail_upload(image.error().code == Errc::limit_exceeded ? 413 : 422, "undecodable",
                                "the image cannot be accepted: " + image.error().message);
-        auto dh = dhash(*image);
-        if (!dh) return err(dh.error());
         auto meta = json::parse(up.str(9));
         bool flagged = false;
         std::string flag_reason;
         json checks = json::object();
+        std::string phash, dhash;
+        const UploadFacts facts{part, *image, sha};
         for (auto& check : ctx.checks) {
-            auto v = check->check(**conn, part, *image, sha, *dh);
+            auto v = check->check(**conn, facts);
             if (!v) return err(v.error());
             if (v->reject) return fail_upload(422, "rejected", check->name() + ": " + v->reason);
             if (v->flag && !flagged) {
                 flagged = true;
                 flag_reason = check->name() + ": " + v->reason;
             }
-            checks[check->name()] = v->flag ? v->reason : "passed";
+            json c = v->summary.is_object() ? v->summary : json::object();
+            c["status"] = v->unavailable ? "unavailable" : v->flag ? "flagged" : "passed";
+            if (!v->reason.empty()) c["reason"] = v->reason;
+            if (c.contains("phash")) phash = c["phash"].get<std::string>();
+            if (c.contains("dhash")) dhash = c["dhash"].get<std::string>();
+            checks[check->name()] = std::move(c);
         }
         auto preview = make_preview(*image, ctx.opt.preview_px);
         if (!preview) return err(preview.error());
@@ -408,9 +450,10 @@ void add_upload_routes(Router& r, Context& ctx) {
         if (auto l = link_into(part, ctx.blob_path(sha)); !l) return err(l.error());
 
         json provenance = meta.value("provenance", json::object());
+        // The C2PA validation summary is the listing's provenance summary;
+        // every check's outcome is kept beside it.
+        if (checks.contains("c2pa")) provenance["c2pa"] = checks["c2pa"];
         provenance["checks"] = checks;
-        provenance["c2pa"] = "not checked (provenance module not present)";
-        provenance["dhash"] = *dh;
         // Split: platform + contributors named by the provenance, the rest to the creator.
         json split = {{"platform_bp", ctx.opt.platform_bp}, {"contributors", json::array()}};
         if (provenance.contains("model_author") && provenance["model_author"].is_string())
@@ -438,8 +481,10 @@ void add_upload_routes(Router& r, Context& ctx) {
         auto ins = (*conn)->exec(
             "INSERT INTO listings (id, seq, creator_id, asset_sha256, title, description, tags, price, currency, "
             "offers, "
-            "provenance, split, status, width, height, format, dhash, preview_sha256, flag_reason, created, updated) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)",
+            "provenance, split, status, width, height, format, dhash, preview_sha256, flag_reason, created, updated, "
+            "phash) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, "
+            "$21)",
             {lid,
              *seq,
              u->id,
@@ -456,10 +501,11 @@ void add_upload_routes(Router& r, Context& ctx) {
              std::int64_t{image->width()},
              std::int64_t{image->height()},
              image->metadata().source_format,
-             *dh,
+             dhash,
              psha,
              flagged ? Value(flag_reason) : Value(nullptr),
-             now});
+             now,
+             phash.empty() ? Value(nullptr) : Value(phash)});
         if (!ins) return err(ins.error());
         if (auto ix = index_listing(**conn, lid, meta); !ix) return err(ix.error());
         if (flagged) {

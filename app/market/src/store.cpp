@@ -140,6 +140,10 @@ Result<std::int64_t> tlog_append(Conn& conn, const std::string& kind, const std:
 Result<void> record_change(Conn& conn, const std::string& kind, const std::string& ref, const std::string& scope_user) {
     auto seq = next_counter(conn, "changes");
     if (!seq) return std::move(seq).error();
+    if (kind == "listing") {
+        auto lc = next_counter(conn, "listing_changes");
+        if (!lc) return std::move(lc).error();
+    }
     Value scope = scope_user.empty() ? Value(nullptr) : Value(scope_user);
     auto ins = conn.exec("INSERT INTO changes (seq, kind, ref, scope_user, created) VALUES ($1, $2, $3, $4, $5)",
                          {*seq, kind, ref, scope, now_s()});

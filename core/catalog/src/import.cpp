@@ -107,7 +107,13 @@ Result<void> copy_to_blob(const fs::path& src, const fs::path& dst) {
         return fail(Errc::io_error,
                     "cannot create the blob folder '" + dst.parent_path().string() + "': " + ec.message());
     static thread_local std::mt19937_64 rng{std::random_device{}()};
-    const fs::path tmp = dst.parent_path() / (".tmp-" + std::to_string(rng()) + dst.extension().string());
+    // blobs/.tmp/<pid>-<random>: what a killed import leaves there is removed
+    // by the next open (Library::open checks that the pid is gone).
+    const fs::path tmp_dir = dst.parent_path().parent_path() / ".tmp";
+    fs::create_directories(tmp_dir, ec);
+    if (ec) return fail(Errc::io_error, "cannot create '" + tmp_dir.string() + "': " + ec.message());
+    const fs::path tmp =
+        tmp_dir / (std::to_string(::getpid()) + "-" + std::to_string(rng()) + dst.extension().string());
     fs::copy_file(src, tmp, fs::copy_options::overwrite_existing, ec);
     if (ec) {
         const bool full = ec == std::errc::no_space_on_device || ec == std::errc::file_too_large;

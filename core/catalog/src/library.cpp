@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "atelier/catalog/library.h"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -116,6 +119,26 @@ Result<int> migrate(sql::Database& db, const fs::path& file, bool read_only) {
     return current;
 }
 
+/// Removes the temp files of blob copies whose process is gone.
+void remove_stale_blob_temps(const fs::path& dir) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string name = e.path().filename().string();
+        const auto dash = name.find('-');
+        long pid = 0;
+        try {
+            pid = dash == std::string::npos ? 0 : std::stol(name.substr(0, dash));
+        } catch (...) {
+            pid = 0;
+        }
+        if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0) continue;  // still copying
+        if (pid > 0 && errno == EPERM) continue;                           // alive, someone else's
+        std::error_code rm_ec;
+        fs::remove(e.path(), rm_ec);
+        if (rm_ec) spdlog::warn("cannot remove the stale temp file '{}': {}", e.path().string(), rm_ec.message());
+    }
+}
+
 }  // namespace
 
 // ---- Impl helpers ------------------------------------------------------------
@@ -178,7 +201,7 @@ Result<void> Library::Impl::insert_tags(AssetId id, std::span<const Tag> tags) {
         if (t.name.empty()) return fail(Errc::invalid_argument, "a tag needs a name");
         StatementLease s(*st);
         s->bind(1, id).bind(2, t.source.empty() ? std::string("user") : t.source).bind(3, t.name).bind(4, t.value);
-        s->bind(5, std::clamp(t.confidence, 0.0, 1.0));
+        s->bind(5, std::clamp(t.confidence, 0.0, 1.0)).bind(6, t.model_hash);
         ATELIER_TRY(s->run());
     }
     auto f = db.cached(sql::kRefreshTagFacets);
@@ -294,7 +317,7 @@ Result<Asset> Library::Impl::load(AssetId id) {
         }
     };
     ATELIER_TRY(each(sql::kSelectTags, [&](sql::Statement& s) {
-        a.tags.push_back(Tag{s.text(0), s.text(1), s.real(2), s.text(3)});
+        a.tags.push_back(Tag{s.text(0), s.text(1), s.real(2), s.text(3), s.text(4)});
     }));
     ATELIER_TRY(each(sql::kSelectKeywords, [&](sql::Statement& s) { a.keywords.push_back(s.text(0)); }));
     ATELIER_TRY(each(sql::kAssetCollections, [&](sql::Statement& s) { a.collections.push_back(s.text(0)); }));
@@ -353,6 +376,9 @@ Result<std::unique_ptr<Library>> Library::open(const OpenOptions& options) {
     if (!options.read_only) {
         ATELIER_TRY(paths::ensure_dir(options.dir / "blobs"));
         ATELIER_TRY(paths::ensure_dir(options.dir / "thumbnails"));
+        // Blob copies a killed import left half-written (blobs/.tmp/<pid>-*).
+        remove_stale_blob_temps(options.dir / "blobs" / ".tmp");
+        ATELIER_TRY(impl->db.exec(sql::kPruneChanges, "pruning the change log"));
         // Thumbnails of other versions are never read again: drop them.
         std::error_code dir_ec;
         const std::string current = "v" + std::to_string(kThumbnailVersion);
@@ -402,16 +428,43 @@ Result<std::int64_t> Library::count() {
 }
 
 namespace {
-/// The in-memory index when it is current for this connection (caller holds impl.mutex).
-std::shared_ptr<const MemIndex> fresh_index(Library::Impl& impl) {
-    std::shared_ptr<const MemIndex> ix;
+/// The in-memory index, brought up to date with every write since it was
+/// last used (caller holds impl.mutex); null when not loaded, or when
+/// catching up failed (SQL answers then).
+std::shared_ptr<MemIndex> fresh_index(Library::Impl& impl) {
+    std::shared_ptr<MemIndex> ix;
     {
         std::lock_guard l(impl.mem_mutex);
         ix = impl.mem;
     }
-    if (!ix || ix->own_writes != impl.writes.load()) return nullptr;
+    if (!ix) return nullptr;
     auto dv = scalar(impl.db, sql::kDataVersion);
-    if (!dv || *dv != ix->data_version) return nullptr;
+    if (!dv) return nullptr;
+    const std::uint64_t writes = impl.writes.load();
+    if (ix->own_writes == writes && *dv == ix->data_version) return ix;
+    // One read transaction: the log, the rows and the tags from one snapshot.
+    if (!impl.db.exec("BEGIN", "reading the library changes")) return nullptr;
+    auto caught = ix->catch_up(impl.db);
+    if (caught && !*caught) {
+        // Too much changed (a large import): load it all again, here.
+        auto fresh = MemIndex::load(impl.db);
+        if (fresh) {
+            *ix = std::move(fresh).value();
+            caught = true;
+        } else {
+            caught = std::move(fresh).error();
+        }
+    }
+    auto dv2 = scalar(impl.db, sql::kDataVersion);
+    (void)impl.db.exec("COMMIT", "reading the library changes");
+    if (!caught || !*caught || !dv2) {
+        if (!caught) spdlog::warn("the in-memory index could not catch up: {}", caught.error().message);
+        std::lock_guard l(impl.mem_mutex);
+        if (impl.mem == ix) impl.mem.reset();  // a half-patched index is never used again
+        return nullptr;
+    }
+    ix->data_version = *dv2;
+    ix->own_writes = writes;
     return ix;
 }
 }  // namespace
@@ -434,7 +487,7 @@ Result<void> Library::preload_index() {
     ATELIER_TRY(db->exec("COMMIT", "loading the library index"));
     ix->data_version = dv;
     ix->own_writes = writes;
-    auto shared = std::make_shared<const MemIndex>(std::move(ix).value());
+    auto shared = std::make_shared<MemIndex>(std::move(ix).value());
     std::lock_guard l(m_impl->mem_mutex);
     m_impl->mem = std::move(shared);
     return ok();
@@ -472,6 +525,7 @@ Result<std::vector<Neighbour>> Library::similar_by_phash(AssetId id, int limit, 
     std::lock_guard lock(m_impl->mutex);
     auto& db = m_impl->db;
     std::optional<std::uint64_t> mine;
+    std::string source;  // hashes of other algorithms are never compared
     {
         auto st = db.cached(sql::kSelectPhash);
         if (!st) return std::move(st).error();
@@ -479,7 +533,10 @@ Result<std::vector<Neighbour>> Library::similar_by_phash(AssetId id, int limit, 
         s->bind(1, id);
         auto row = s->step();
         if (!row) return std::move(row).error();
-        if (*row) mine = static_cast<std::uint64_t>(s->int64(0));
+        if (*row) {
+            mine = static_cast<std::uint64_t>(s->int64(0));
+            source = s->text(1);
+        }
     }
     if (!mine)
         return fail(Errc::not_found, "asset " + std::to_string(id) +
@@ -488,7 +545,7 @@ Result<std::vector<Neighbour>> Library::similar_by_phash(AssetId id, int limit, 
     auto st = db.cached(sql::kAllPhashes);
     if (!st) return std::move(st).error();
     StatementLease s(*st);
-    s->bind(1, id);
+    s->bind(1, id).bind(2, source);
     while (true) {
         auto row = s->step();
         if (!row) return std::move(row).error();
@@ -503,6 +560,45 @@ Result<std::vector<Neighbour>> Library::similar_by_phash(AssetId id, int limit, 
         out.resize(static_cast<std::size_t>(std::max(0, limit)));
     return out;
 }
+
+namespace {
+/// Cosine distance of `mine` to every embedding of `model` but `exclude`'s, nearest first (caller holds the mutex).
+Result<std::vector<Neighbour>> nearest_embeddings(sql::Database& db, const std::string& model,
+                                                  std::span<const float> mine, AssetId exclude, int limit) {
+    double norm_a = 0;
+    for (float v : mine)
+        norm_a += double(v) * v;
+    norm_a = std::sqrt(norm_a);
+    std::vector<Neighbour> out;
+    auto st = db.cached(sql::kEmbeddingsOfModel);
+    if (!st) return std::move(st).error();
+    StatementLease s(*st);
+    s->bind(1, model).bind(2, exclude);
+    std::vector<float> other(mine.size());
+    while (true) {
+        auto row = s->step();
+        if (!row) return std::move(row).error();
+        if (!*row) break;
+        auto b = s->blob_view(1);
+        if (b.size() != mine.size() * sizeof(float)) continue;
+        std::memcpy(other.data(), b.data(), b.size());
+        double dot = 0, norm_b = 0;
+        for (std::size_t i = 0; i < mine.size(); ++i) {
+            dot += double(mine[i]) * other[i];
+            norm_b += double(other[i]) * other[i];
+        }
+        const double denom = norm_a * std::sqrt(norm_b);
+        out.push_back({s->int64(0), denom > 0 ? 1.0 - dot / denom : 1.0});
+    }
+    const auto n = std::min(out.size(), static_cast<std::size_t>(std::max(0, limit)));
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), out.end(),
+                      [](const auto& a, const auto& b) {
+                          return a.distance < b.distance || (a.distance == b.distance && a.id < b.id);
+                      });
+    out.resize(n);
+    return out;
+}
+}  // namespace
 
 Result<std::vector<Neighbour>> Library::similar_by_embedding(AssetId id, int limit) {
     std::lock_guard lock(m_impl->mutex);
@@ -523,36 +619,31 @@ Result<std::vector<Neighbour>> Library::similar_by_embedding(AssetId id, int lim
         mine.resize(b.size() / sizeof(float));
         std::memcpy(mine.data(), b.data(), mine.size() * sizeof(float));
     }
-    double norm_a = 0;
-    for (float v : mine)
-        norm_a += double(v) * v;
-    norm_a = std::sqrt(norm_a);
-    std::vector<Neighbour> out;
-    auto st = db.cached(sql::kEmbeddingsOfModel);
+    return nearest_embeddings(db, model, mine, id, limit);
+}
+
+Result<std::vector<Neighbour>> Library::nearest_by_embedding(std::string_view model, std::span<const float> vector,
+                                                             int limit) {
+    if (vector.empty()) return fail(Errc::invalid_argument, "an empty embedding has no neighbours");
+    std::lock_guard lock(m_impl->mutex);
+    return nearest_embeddings(m_impl->db, std::string(model), vector, 0, limit);
+}
+
+Result<std::vector<StoredHash>> Library::perceptual_hashes(std::string_view source) {
+    std::lock_guard lock(m_impl->mutex);
+    auto st = m_impl->db.cached(sql::kHashesOfSource);
     if (!st) return std::move(st).error();
     StatementLease s(*st);
-    s->bind(1, model).bind(2, id);
-    std::vector<float> other(mine.size());
+    s->bind(1, source);
+    std::vector<StoredHash> out;
     while (true) {
         auto row = s->step();
         if (!row) return std::move(row).error();
-        if (!*row) break;
-        auto b = s->blob_view(1);
-        if (b.size() != mine.size() * sizeof(float)) continue;
-        std::memcpy(other.data(), b.data(), b.size());
-        double dot = 0, norm_b = 0;
-        for (std::size_t i = 0; i < mine.size(); ++i) {
-            dot += double(mine[i]) * other[i];
-            norm_b += double(other[i]) * other[i];
-        }
-        const double denom = norm_a * std::sqrt(norm_b);
-        out.push_back({s->int64(0), denom > 0 ? 1.0 - dot / denom : 1.0});
+        if (!*row) return out;
+        out.push_back({s->int64(0),
+                       {static_cast<std::uint64_t>(s->int64(1)), static_cast<std::uint64_t>(s->int64(2)),
+                        static_cast<std::uint64_t>(s->int64(3))}});
     }
-    const auto n = std::min(out.size(), static_cast<std::size_t>(std::max(0, limit)));
-    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), out.end(),
-                      [](const auto& a, const auto& b) { return a.distance < b.distance; });
-    out.resize(n);
-    return out;
 }
 
 Result<std::vector<AssetId>> Library::children(AssetId id) {
@@ -812,7 +903,15 @@ Result<fs::path> Library::ensure_thumbnail(AssetId id) {
     ATELIER_TRY(paths::ensure_dir(out.parent_path()));
     auto dhash = make_thumbnail_file(a->path, out, imageio::ImageLimits{});
     if (!dhash) return dhash.error().with_context("making the thumbnail of asset " + std::to_string(id));
-    if (!a->phash) ATELIER_TRY(set_phash(id, *dhash));
+    if (!a->phash) {
+        std::lock_guard lock(m_impl->mutex);
+        auto st = m_impl->db.cached(sql::kInsertThumbnailHash);
+        if (!st) return std::move(st).error();
+        StatementLease s(*st);
+        s->bind(1, id).bind(2, static_cast<std::int64_t>(*dhash));
+        ATELIER_TRY(s->run());
+        ++m_impl->writes;
+    }
     return out;
 }
 

@@ -25,7 +25,7 @@ struct Library::Impl {
     std::mutex mutex;                      // serialises every public call on this connection
     std::atomic<std::uint64_t> writes{0};  // bumped by every write through this Library
     std::mutex mem_mutex;                  // guards `mem`
-    std::shared_ptr<const struct MemIndex> mem;
+    std::shared_ptr<struct MemIndex> mem;  // patched in place while `mutex` is held
 
     [[nodiscard]] std::filesystem::path blob_path(std::string_view hash, std::string_view ext) const;
     [[nodiscard]] std::filesystem::path resolve(std::string_view storage, std::string_view stored_path) const;

@@ -2,7 +2,10 @@
 #include "mem_index_p.h"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
+#include <functional>
+#include <optional>
 
 #include "library_p.h"
 #include "sql_p.h"
@@ -44,21 +47,50 @@ int column_of(const std::string& key) {
     return -1;
 }
 
+/// The row of asset `id`, or -1 when it is newer than the index.
+std::int64_t row_of(const MemIndex& ix, std::int64_t id) {
+    const std::size_t n = ix.size();
+    // Ids are dense in practice: try the direct slot before searching.
+    if (id >= 1 && static_cast<std::size_t>(id) <= n && ix.id[static_cast<std::size_t>(id - 1)] == id) return id - 1;
+    auto it = std::lower_bound(ix.id.begin(), ix.id.end(), id);
+    if (it == ix.id.end() || *it != id) return -1;
+    return it - ix.id.begin();
+}
+
+/// The rows whose text matches one free-text term (FTS5, prefix-matched),
+/// as a bitmap, from the index's cache when it was asked for since the last
+/// change. Reading a common word's doclist costs tens of ms at a million
+/// assets; the cache makes the next page, the facet counts and the next
+/// keystrokes of the same words cost nothing.
+Result<const std::vector<std::uint64_t>*> term_rows(sql::Database& db, const MemIndex& ix, const std::string& term) {
+    std::string key = fts_match({term}, " ");
+    if (auto it = ix.text_rows.find(key); it != ix.text_rows.end()) return &it->second;
+    if (ix.text_rows.size() >= 64) ix.text_rows.clear();  // at most 64 words x 125 KB at a million assets
+    std::vector<std::uint64_t> bits((ix.size() + 63) / 64, 0);
+    auto st = db.cached(sql::kIdsFts);
+    if (!st) return std::move(st).error();
+    sql::StatementLease s(*st);
+    s->bind(1, key);
+    while (true) {
+        auto row = s->step();
+        if (!row) return std::move(row).error();
+        if (!*row) break;
+        const auto r = row_of(ix, s->int64(0));
+        if (r >= 0) bits[static_cast<std::size_t>(r) >> 6] |= std::uint64_t{1} << (static_cast<std::size_t>(r) & 63);
+    }
+    return &(ix.text_rows[std::move(key)] = std::move(bits));
+}
+
 /// Rows matching every filter of `q`, in row order.
-Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemIndex& ix, const ParsedQuery& q) {
+/// Calls `visit` with every row matching every filter of `q`, in row order.
+Result<void> each_matching_row(sql::Database& db, const MemIndex& ix, const ParsedQuery& q,
+                               const std::function<void(std::uint32_t)>& visit) {
     const std::size_t n = ix.size();
     // Id-set filters (tags, keywords, collections, full text): count hits per row.
     std::vector<std::uint8_t> hits;
     std::vector<std::uint8_t> seen;
     int positive_sets = 0;
-    auto row_of = [&](std::int64_t id) -> std::int64_t {
-        // Ids are dense in practice: try the direct slot before searching.
-        if (id >= 1 && static_cast<std::size_t>(id) <= n && ix.id[static_cast<std::size_t>(id - 1)] == id)
-            return id - 1;
-        auto it = std::lower_bound(ix.id.begin(), ix.id.end(), id);
-        if (it == ix.id.end() || *it != id) return -1;  // newer than the index
-        return it - ix.id.begin();
-    };
+
     // One filter may read several streams (a tag by name and by value): `seen`
     // keeps a row from counting twice for the same filter.
     auto apply_set = [&](std::initializer_list<std::string_view> sqls, const std::string& value,
@@ -75,7 +107,7 @@ Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemInd
                 auto row = s->step();
                 if (!row) return std::move(row).error();
                 if (!*row) break;
-                const auto r = row_of(s->int64(0));
+                const auto r = row_of(ix, s->int64(0));
                 if (r < 0) continue;
                 const auto i = static_cast<std::size_t>(r);
                 if (sqls.size() > 1) {
@@ -115,8 +147,21 @@ Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemInd
             }
         }
     };
-    if (!q.text.empty()) ATELIER_TRY(apply_set({sql::kIdsFts}, fts_match(q.text, " "), false));
-    if (!q.excluded_text.empty()) ATELIER_TRY(apply_set({sql::kIdsFts}, fts_match(q.excluded_text, " OR "), true));
+    auto apply_tag_filter = [&](const std::string& value, bool negated) -> Result<void> {
+        if (mem_indexable_tag_value(value)) {
+            apply_tag(value, negated);
+            return ok();
+        }
+        return apply_set({sql::kIdsTagName, sql::kIdsTagValue}, value, negated);
+    };
+    // Free text: one row bitmap per term, kept until the library changes.
+    std::vector<const std::vector<std::uint64_t>*> text_in, text_out;
+    for (const auto* terms : {&q.text, &q.excluded_text})
+        for (const auto& t : *terms) {
+            auto bits = term_rows(db, ix, t);
+            if (!bits) return std::move(bits).error();
+            (terms == &q.text ? text_in : text_out).push_back(*bits);
+        }
     struct ColPred {
         int col;
         int code;  // -1: the value is not in the library
@@ -126,7 +171,7 @@ Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemInd
     std::vector<const QueryFilter*> num_preds;
     for (const auto& f : q.filters) {
         if (f.key == "tag")
-            apply_tag(f.value, f.negated);
+            ATELIER_TRY(apply_tag_filter(f.value, f.negated));
         else if (f.key == "keyword")
             ATELIER_TRY(apply_set({sql::kIdsKeyword}, f.value, f.negated));
         else if (f.key == "collection")
@@ -137,40 +182,88 @@ Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemInd
             num_preds.push_back(&f);
     }
     for (const auto& p : col_preds)
-        if (p.code < 0 && !p.negated) return std::vector<std::uint32_t>{};
-    std::vector<std::uint32_t> rows;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (!hits.empty() && (hits[i] == 255 || hits[i] != positive_sets)) continue;
-        bool keep = true;
+        if (p.code < 0 && !p.negated) return ok();
+    // Numeric filters resolved once (not a string compare per row).
+    enum NumKind { k_seamless, k_width, k_height, k_rating, k_after, k_before };
+    struct NumPred {
+        NumKind kind;
+        CompareOp op;
+        std::int64_t number;
+        bool negated;
+    };
+    std::vector<NumPred> nums;
+    for (const QueryFilter* f : num_preds) {
+        const NumKind k = f->key == "seamless" ? k_seamless
+                          : f->key == "width"  ? k_width
+                          : f->key == "height" ? k_height
+                          : f->key == "rating" ? k_rating
+                          : f->key == "after"  ? k_after
+                                               : k_before;
+        nums.push_back({k, f->op, f->number, f->negated});
+    }
+    auto check = [&](std::size_t i) {
+        if (!ix.alive[i]) return;
+        if (!hits.empty() && (hits[i] == 255 || hits[i] != positive_sets)) return;
         for (const auto& p : col_preds) {
             const bool eq = p.code >= 0 && ix.cols[p.col][i] == p.code;
-            if (eq == p.negated) {
-                keep = false;
-                break;
-            }
+            if (eq == p.negated) return;
         }
-        if (!keep) continue;
-        for (const QueryFilter* f : num_preds) {
+        for (const NumPred& f : nums) {
             bool m = false;
-            if (f->key == "seamless")
-                m = ix.seamless[i] == f->number;
-            else if (f->key == "width")
-                m = compare(ix.width[i], f->op, f->number);
-            else if (f->key == "height")
-                m = compare(ix.height[i], f->op, f->number);
-            else if (f->key == "rating")
-                m = compare(ix.rating[i], f->op, f->number);
-            else if (f->key == "after")
-                m = ix.created[i] >= f->number;
-            else if (f->key == "before")
-                m = ix.created[i] < f->number;
-            if (m == f->negated) {
-                keep = false;
-                break;
+            switch (f.kind) {
+                case k_seamless:
+                    m = ix.seamless[i] == f.number;
+                    break;
+                case k_width:
+                    m = compare(ix.width[i], f.op, f.number);
+                    break;
+                case k_height:
+                    m = compare(ix.height[i], f.op, f.number);
+                    break;
+                case k_rating:
+                    m = compare(ix.rating[i], f.op, f.number);
+                    break;
+                case k_after:
+                    m = ix.created[i] >= f.number;
+                    break;
+                case k_before:
+                    m = ix.created[i] < f.number;
+                    break;
+            }
+            if (m == f.negated) return;
+        }
+        visit(static_cast<std::uint32_t>(i));
+    };
+    if (!text_in.empty()) {
+        // Only the rows whose bits survive every text bitmap, 64 at a time.
+        const std::size_t words = (n + 63) / 64;
+        for (std::size_t w = 0; w < words; ++w) {
+            std::uint64_t m = ~std::uint64_t{0};
+            for (const auto* b : text_in)
+                m &= (*b)[w];
+            for (const auto* b : text_out)
+                m &= ~(*b)[w];
+            while (m != 0) {
+                const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(m));
+                m &= m - 1;
+                if (i < n) check(i);
             }
         }
-        if (keep) rows.push_back(static_cast<std::uint32_t>(i));
+        return ok();
     }
+    for (std::size_t i = 0; i < n; ++i) {
+        bool excluded = false;
+        for (const auto* b : text_out)
+            excluded = excluded || ((*b)[i >> 6] >> (i & 63) & 1) != 0;
+        if (!excluded) check(i);
+    }
+    return ok();
+}
+
+/// Rows matching every filter of `q`, in row order.
+Result<std::vector<std::uint32_t>> matching_rows(sql::Database& db, const MemIndex& ix, const ParsedQuery& q) {
+    std::vector<std::uint32_t> rows;
+    ATELIER_TRY(each_matching_row(db, ix, q, [&](std::uint32_t r) { rows.push_back(r); }));
     return rows;
 }
 
@@ -191,44 +284,206 @@ int MemIndex::Dict::find(std::string_view v) const {
     return it == codes.end() ? -1 : it->second;
 }
 
+bool mem_indexable_tag_value(std::string_view v) noexcept {
+    if (v.empty()) return false;
+    if (v[0] == '#') return false;
+    return v.find_first_not_of("0123456789.-+eE") != std::string_view::npos;
+}
+
+namespace {
+
+/// Writes the columns of the row `s` points at (kMemIndexRow's columns) into row `r` (== size(): append).
+Result<void> set_row(MemIndex& ix, std::size_t r, sql::Statement& s) {
+    std::uint16_t codes[MemIndex::kCols];
+    for (int c = 0; c < MemIndex::kCols; ++c) {
+        if (ix.dicts[c].values.size() >= 65535)
+            return fail(Errc::limit_exceeded, "too many distinct values to index in memory");
+        codes[c] = ix.dicts[c].code_of(s.text_view(1 + c));
+    }
+    const std::int8_t seamless = s.is_null(7) ? std::int8_t{-1} : static_cast<std::int8_t>(s.int64(7) != 0);
+    if (r == ix.id.size()) {
+        ix.id.push_back(s.int64(0));
+        for (int c = 0; c < MemIndex::kCols; ++c)
+            ix.cols[c].push_back(codes[c]);
+        ix.seamless.push_back(seamless);
+        ix.width.push_back(static_cast<std::int32_t>(s.int64(8)));
+        ix.height.push_back(static_cast<std::int32_t>(s.int64(9)));
+        ix.rating.push_back(static_cast<std::uint8_t>(s.int64(10)));
+        ix.created.push_back(s.int64(11));
+        ix.alive.push_back(1);
+        return ok();
+    }
+    for (int c = 0; c < MemIndex::kCols; ++c)
+        ix.cols[c][r] = codes[c];
+    ix.seamless[r] = seamless;
+    ix.width[r] = static_cast<std::int32_t>(s.int64(8));
+    ix.height[r] = static_cast<std::int32_t>(s.int64(9));
+    ix.rating[r] = static_cast<std::uint8_t>(s.int64(10));
+    ix.created[r] = s.int64(11);
+    ix.alive[r] = 1;
+    return ok();
+}
+
+/// Adds the tags of rows read from `t` (asset_id, name, value; ascending ids)
+/// to the lists, for rows from `first_row` on. Appends when `append`.
+Result<void> add_tags_sorted(MemIndex& ix, sql::Statement& t, std::size_t first_row) {
+    std::size_t row = first_row;
+    auto add = [](std::vector<std::uint32_t>& v, std::uint32_t r) {
+        if (v.empty() || v.back() < r) {
+            v.push_back(r);
+            return;
+        }
+        auto it = std::lower_bound(v.begin(), v.end(), r);
+        if (it == v.end() || *it != r) v.insert(it, r);
+    };
+    while (true) {
+        auto r = t.step();
+        if (!r) return std::move(r).error();
+        if (!*r) return ok();
+        const auto id = t.int64(0);
+        while (row < ix.id.size() && ix.id[row] < id)
+            ++row;
+        if (row >= ix.id.size() || ix.id[row] != id) continue;
+        add(ix.tag_names[lower(t.text_view(1))], static_cast<std::uint32_t>(row));
+        if (auto v = t.text_view(2); mem_indexable_tag_value(v))
+            add(ix.tag_values[lower(v)], static_cast<std::uint32_t>(row));
+    }
+}
+
+Result<std::int64_t> scalar(sql::Database& db, std::string_view q) {
+    auto st = db.cached(q);
+    if (!st) return std::move(st).error();
+    sql::StatementLease s(*st);
+    auto row = s->step();
+    if (!row) return std::move(row).error();
+    return *row ? s->int64(0) : 0;
+}
+
+/// More changed rows than this since the last catch-up: load again instead.
+constexpr std::size_t kMaxPatchedRows = 50000;
+
+}  // namespace
+
 Result<MemIndex> MemIndex::load(sql::Database& db) {
     MemIndex ix;
+    auto seq = scalar(db, sql::kMaxChangeSeq);
+    if (!seq) return std::move(seq).error();
+    ix.change_seq = *seq;
     auto s = db.prepare(sql::kMemIndexLoad);
     if (!s) return std::move(s).error();
     while (true) {
         auto row = s->step();
         if (!row) return std::move(row).error();
         if (!*row) break;
-        ix.id.push_back(s->int64(0));
-        for (int c = 0; c < kCols; ++c) {
-            if (ix.dicts[c].values.size() >= 65535)
-                return fail(Errc::limit_exceeded, "too many distinct values to index in memory");
-            ix.cols[c].push_back(ix.dicts[c].code_of(s->text_view(1 + c)));
-        }
-        ix.seamless.push_back(s->is_null(7) ? std::int8_t{-1} : static_cast<std::int8_t>(s->int64(7) != 0));
-        ix.width.push_back(static_cast<std::int32_t>(s->int64(8)));
-        ix.height.push_back(static_cast<std::int32_t>(s->int64(9)));
-        ix.rating.push_back(static_cast<std::uint8_t>(s->int64(10)));
-        ix.created.push_back(s->int64(11));
+        ATELIER_TRY(set_row(ix, ix.id.size(), *s));
     }
     auto t = db.prepare(sql::kMemIndexTags);
     if (!t) return std::move(t).error();
-    std::size_t row = 0;
-    auto add = [](std::vector<std::uint32_t>& v, std::uint32_t r) {
-        if (v.empty() || v.back() != r) v.push_back(r);
-    };
-    while (true) {
-        auto r = t->step();
-        if (!r) return std::move(r).error();
-        if (!*r) break;
-        const auto id = t->int64(0);
-        while (row < ix.id.size() && ix.id[row] < id)
-            ++row;
-        if (row >= ix.id.size() || ix.id[row] != id) continue;
-        add(ix.tag_names[lower(t->text_view(1))], static_cast<std::uint32_t>(row));
-        if (auto v = t->text_view(2); !v.empty()) add(ix.tag_values[lower(v)], static_cast<std::uint32_t>(row));
-    }
+    ATELIER_TRY(add_tags_sorted(ix, *t, 0));
     return ix;
+}
+
+Result<bool> MemIndex::catch_up(sql::Database& db) {
+    auto max_seq = scalar(db, sql::kMaxChangeSeq);
+    if (!max_seq) return std::move(max_seq).error();
+    if (*max_seq != change_seq) {
+        auto min_seq = scalar(db, sql::kMinChangeSeq);
+        if (!min_seq) return std::move(min_seq).error();
+        if (*max_seq < change_seq || *min_seq > change_seq + 1) return false;  // pruned past us
+    }
+    // Changed or removed rows (new ones come below, by id).
+    std::vector<AssetId> changed;
+    if (*max_seq != change_seq) {
+        auto st = db.cached(sql::kChangedSince);
+        if (!st) return std::move(st).error();
+        sql::StatementLease s(*st);
+        s->bind(1, change_seq);
+        const AssetId max_id = id.empty() ? 0 : id.back();
+        while (true) {
+            auto row = s->step();
+            if (!row) return std::move(row).error();
+            if (!*row) break;
+            if (s->int64(0) <= max_id) changed.push_back(s->int64(0));
+            if (changed.size() > kMaxPatchedRows) return false;
+        }
+    }
+    std::vector<std::uint32_t> rows;
+    for (AssetId a : changed) {
+        auto it = std::lower_bound(id.begin(), id.end(), a);
+        if (it != id.end() && *it == a) rows.push_back(static_cast<std::uint32_t>(it - id.begin()));
+    }
+    if (!rows.empty()) {
+        // Drop those rows from every tag list, then re-read them.
+        std::vector<std::uint8_t> mark(id.size(), 0);
+        for (auto r : rows)
+            mark[r] = 1;
+        const bool few = rows.size() < 64;  // binary searches beat a scan of every list
+        for (auto* lists : {&tag_names, &tag_values})
+            for (auto& [k, v] : *lists) {
+                if (few) {
+                    for (auto r : rows)
+                        if (auto it = std::lower_bound(v.begin(), v.end(), r); it != v.end() && *it == r) v.erase(it);
+                } else {
+                    v.erase(std::remove_if(v.begin(), v.end(), [&](std::uint32_t r) { return mark[r] != 0; }), v.end());
+                }
+            }
+        auto st = db.cached(sql::kMemIndexRow);
+        if (!st) return std::move(st).error();
+        auto tt = db.cached(sql::kMemIndexTagsOf);
+        if (!tt) return std::move(tt).error();
+        for (auto r : rows) {
+            {
+                sql::StatementLease s(*st);
+                s->bind(1, id[r]);
+                auto row = s->step();
+                if (!row) return std::move(row).error();
+                if (!*row) {
+                    alive[r] = 0;  // removed
+                    continue;
+                }
+                ATELIER_TRY(set_row(*this, r, **st));
+            }
+            sql::StatementLease t(*tt);
+            t->bind(1, id[r]);
+            while (true) {
+                auto row = t->step();
+                if (!row) return std::move(row).error();
+                if (!*row) break;
+                auto add = [r](std::vector<std::uint32_t>& v) {
+                    auto it = std::lower_bound(v.begin(), v.end(), r);
+                    if (it == v.end() || *it != r) v.insert(it, r);
+                };
+                add(tag_names[lower(t->text_view(0))]);
+                if (auto v = t->text_view(1); mem_indexable_tag_value(v)) add(tag_values[lower(v)]);
+            }
+        }
+    }
+    // New rows and their tags.
+    const AssetId max_id = id.empty() ? 0 : id.back();
+    const std::size_t first_new = id.size();
+    {
+        auto st = db.cached(sql::kMemIndexRowsAfter);
+        if (!st) return std::move(st).error();
+        sql::StatementLease s(*st);
+        s->bind(1, max_id);
+        while (true) {
+            auto row = s->step();
+            if (!row) return std::move(row).error();
+            if (!*row) break;
+            ATELIER_TRY(set_row(*this, id.size(), **st));
+            if (id.size() - first_new > kMaxPatchedRows) return false;
+        }
+    }
+    if (id.size() > first_new) {
+        auto st = db.cached(sql::kMemIndexTagsAfter);
+        if (!st) return std::move(st).error();
+        sql::StatementLease s(*st);
+        s->bind(1, max_id);
+        ATELIER_TRY(add_tags_sorted(*this, **st, first_new));
+    }
+    if (*max_seq != change_seq || id.size() > first_new) text_rows.clear();
+    change_seq = *max_seq;
+    return true;
 }
 
 bool mem_index_helps_search(const ParsedQuery& q) {
@@ -243,10 +498,7 @@ bool mem_index_helps_search(const ParsedQuery& q) {
 
 Result<Page> mem_search(sql::Database& db, const Library::Impl& impl, const MemIndex& ix, const ParsedQuery& q,
                         std::string_view cursor, int limit, bool with_total) {
-    auto rows = matching_rows(db, ix, q);
-    if (!rows) return std::move(rows).error();
     Page page;
-    if (with_total) page.total = static_cast<std::int64_t>(rows->size());
     // Sort keys as ascending tuples (descending orders negated).
     struct Key {
         std::int64_t a, b, c;
@@ -264,31 +516,46 @@ Result<Page> mem_search(sql::Database& db, const Library::Impl& impl, const MemI
                 return {-ix.created[r], -ix.id[r], 0};
         }
     };
-    std::vector<std::uint32_t>& rs = *rows;
+    std::optional<Key> after;
     if (!cursor.empty()) {
         auto keys = decode_cursor(cursor, q.sort);
         if (!keys) return std::move(keys).error();
         std::vector<std::int64_t> k;
         for (const auto& j : *keys)
             k.push_back(j.get<std::int64_t>());
-        Key after{};
         switch (q.sort) {
             case SortOrder::oldest:
-                after = {k[0], k[1], 0};
+                after = Key{k[0], k[1], 0};
                 break;
             case SortOrder::rating:
-                after = {-k[0], -k[1], -k[2]};
+                after = Key{-k[0], -k[1], -k[2]};
                 break;
             default:
-                after = {-k[0], -k[1], 0};
+                after = Key{-k[0], -k[1], 0};
                 break;
         }
-        rs.erase(std::remove_if(rs.begin(), rs.end(), [&](std::uint32_t r) { return !(after < key_of(r)); }), rs.end());
     }
-    const std::size_t take = std::min(rs.size(), static_cast<std::size_t>(limit) + 1);
-    std::partial_sort(rs.begin(), rs.begin() + static_cast<std::ptrdiff_t>(take), rs.end(),
-                      [&](std::uint32_t x, std::uint32_t y) { return key_of(x) < key_of(y); });
-    rs.resize(take);
+    // One pass: count the matches, keep the best limit+1 after the cursor in
+    // a bounded heap (no list of every match, no sort of it).
+    const std::size_t cap = static_cast<std::size_t>(limit) + 1;
+    auto better = [&](std::uint32_t x, std::uint32_t y) { return key_of(x) < key_of(y); };
+    std::vector<std::uint32_t> rs;
+    rs.reserve(cap + 1);
+    std::int64_t total = 0;
+    ATELIER_TRY(each_matching_row(db, ix, q, [&](std::uint32_t r) {
+        ++total;
+        if (after && !(*after < key_of(r))) return;
+        if (rs.size() < cap) {
+            rs.push_back(r);
+            std::push_heap(rs.begin(), rs.end(), better);  // the worst kept row on top
+        } else if (better(r, rs.front())) {
+            std::pop_heap(rs.begin(), rs.end(), better);
+            rs.back() = r;
+            std::push_heap(rs.begin(), rs.end(), better);
+        }
+    }));
+    std::sort_heap(rs.begin(), rs.end(), better);
+    if (with_total) page.total = total;
     const bool more = rs.size() > static_cast<std::size_t>(limit);
     if (more) rs.resize(static_cast<std::size_t>(limit));
     // The page's rows from the database, in our order.

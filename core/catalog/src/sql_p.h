@@ -219,8 +219,41 @@ CREATE TABLE provenance(
 );
 )sql";
 
+// v3: auto-tagging (model hash of each tag, which taggers tagged each asset),
+// perceptual hashes from the hash tagger next to the thumbnail's dHash, and a
+// change log that lets in-memory indexes catch up with writes of any
+// connection (rows changed since seq N) instead of reloading. Tag writes are
+// logged through the assets row: every tag change ends with
+// kRefreshTagFacets, an UPDATE of that row.
+inline constexpr std::string_view kMigrationV3 = R"sql(
+ALTER TABLE tags ADD COLUMN model_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE phashes ADD COLUMN phash_mirrored INTEGER;
+ALTER TABLE phashes ADD COLUMN dhash INTEGER;
+ALTER TABLE phashes ADD COLUMN source TEXT NOT NULL DEFAULT 'thumbnail';
+CREATE INDEX phashes_by_source ON phashes(source);
+
+CREATE TABLE tag_state(
+  asset_id  INTEGER PRIMARY KEY REFERENCES assets(id) ON DELETE CASCADE,
+  stamps    TEXT NOT NULL,
+  tagged_at INTEGER NOT NULL,
+  problems  TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX tag_state_by_stamps ON tag_state(stamps);
+
+CREATE TABLE asset_changes(
+  seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+  asset_id INTEGER NOT NULL
+);
+CREATE TRIGGER assets_log_update AFTER UPDATE ON assets BEGIN
+  INSERT INTO asset_changes(asset_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER assets_log_delete AFTER DELETE ON assets BEGIN
+  INSERT INTO asset_changes(asset_id) VALUES (OLD.id);
+END;
+)sql";
+
 /// Every step, in order; the last one's `to` is kSchemaVersion.
-inline constexpr Migration kMigrations[] = {{1, kMigrationV1}, {2, kMigrationV2}};
+inline constexpr Migration kMigrations[] = {{1, kMigrationV1}, {2, kMigrationV2}, {3, kMigrationV3}};
 
 // ---- statements ------------------------------------------------------------
 inline constexpr std::string_view kUserVersion = "PRAGMA user_version";
@@ -250,15 +283,18 @@ SELECT tool, model, model_hash, prompt, negative_prompt, seed, steps, sampler, c
 FROM generation WHERE asset_id = ?1)sql";
 
 inline constexpr std::string_view kInsertTag =
-    "INSERT OR REPLACE INTO tags(asset_id, source, name, value, confidence) VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT OR REPLACE INTO tags(asset_id, source, name, value, confidence, model_hash) VALUES (?1, ?2, ?3, ?4, ?5, "
+    "?6)";
 inline constexpr std::string_view kDeleteTagsFromSource = "DELETE FROM tags WHERE asset_id = ?1 AND source = ?2";
 inline constexpr std::string_view kSelectTags =
-    "SELECT name, value, confidence, source FROM tags WHERE asset_id = ?1 ORDER BY confidence DESC, name";
-/// The strongest tag of a facet name ('color', 'style', 'seamless') for the facet columns.
+    "SELECT name, value, confidence, source, model_hash FROM tags WHERE asset_id = ?1 ORDER BY confidence DESC, name";
+/// The strongest tag of a facet name ('color', 'style', 'seamless') for the
+/// facet columns; the palette tagger's dominant colour name stands in for a
+/// 'color' tag.
 inline constexpr std::string_view kRefreshTagFacets = R"sql(
 UPDATE assets SET
-  color_family = coalesce((SELECT value FROM tags WHERE asset_id = ?1 AND name = 'color'
-                           ORDER BY confidence DESC LIMIT 1), color_family),
+  color_family = coalesce((SELECT value FROM tags WHERE asset_id = ?1 AND name IN ('color', 'palette.1.name')
+                           ORDER BY name = 'color' DESC, confidence DESC LIMIT 1), color_family),
   style = coalesce((SELECT value FROM tags WHERE asset_id = ?1 AND name = 'style'
                     ORDER BY confidence DESC LIMIT 1), style),
   seamless = coalesce((SELECT CASE WHEN value IN ('yes', 'true', '1', '') THEN 1 ELSE 0 END FROM tags
@@ -296,15 +332,37 @@ inline constexpr std::string_view kSetTitle = "UPDATE assets SET title = ?2, des
 inline constexpr std::string_view kSetLicence = "UPDATE assets SET licence = ?2 WHERE id = ?1";
 inline constexpr std::string_view kSetModel = "UPDATE assets SET model = ?2 WHERE id = ?1 AND model = ''";
 
-inline constexpr std::string_view kUpsertPhash = "INSERT OR REPLACE INTO phashes(asset_id, phash) VALUES (?1, ?2)";
-inline constexpr std::string_view kSelectPhash = "SELECT phash FROM phashes WHERE asset_id = ?1";
-inline constexpr std::string_view kAllPhashes = "SELECT asset_id, phash FROM phashes WHERE asset_id <> ?1";
+inline constexpr std::string_view kUpsertPhash =
+    "INSERT OR REPLACE INTO phashes(asset_id, phash, source) VALUES (?1, ?2, 'thumbnail')";
+/// The thumbnail's dHash never replaces a tagger's hashes.
+inline constexpr std::string_view kInsertThumbnailHash =
+    "INSERT OR IGNORE INTO phashes(asset_id, phash, source) VALUES (?1, ?2, 'thumbnail')";
+inline constexpr std::string_view kUpsertTaggerHashes =
+    "INSERT OR REPLACE INTO phashes(asset_id, phash, phash_mirrored, dhash, source) VALUES (?1, ?2, ?3, ?4, ?5)";
+inline constexpr std::string_view kSelectPhash = "SELECT phash, source FROM phashes WHERE asset_id = ?1";
+inline constexpr std::string_view kAllPhashes =
+    "SELECT asset_id, phash FROM phashes WHERE asset_id <> ?1 AND source = ?2";
+inline constexpr std::string_view kHashesOfSource =
+    "SELECT asset_id, phash, coalesce(phash_mirrored, 0), coalesce(dhash, 0) FROM phashes WHERE source = ?1 "
+    "ORDER BY asset_id";
 inline constexpr std::string_view kUpsertEmbedding =
     "INSERT OR REPLACE INTO embeddings(asset_id, model, dim, vector) VALUES (?1, ?2, ?3, ?4)";
 inline constexpr std::string_view kSelectEmbedding =
     "SELECT model, vector FROM embeddings WHERE asset_id = ?1 ORDER BY model LIMIT 1";
 inline constexpr std::string_view kEmbeddingsOfModel =
     "SELECT asset_id, vector FROM embeddings WHERE model = ?1 AND asset_id <> ?2";
+
+// ---- auto-tagging -----------------------------------------------------------------
+inline constexpr std::string_view kCountTagCurrent = "SELECT count(*) FROM tag_state WHERE stamps = ?1";
+/// The next assets (by id, after ?1) that are not tagged with stamps ?2.
+inline constexpr std::string_view kStaleAssets = R"sql(
+SELECT a.id FROM assets a LEFT JOIN tag_state s ON s.asset_id = a.id
+WHERE a.id > ?1 AND (s.stamps IS NULL OR s.stamps <> ?2) ORDER BY a.id LIMIT ?3)sql";
+inline constexpr std::string_view kAssetsAfter = "SELECT id FROM assets WHERE id > ?1 ORDER BY id LIMIT ?2";
+inline constexpr std::string_view kTagStateOf = "SELECT stamps FROM tag_state WHERE asset_id = ?1";
+inline constexpr std::string_view kUpsertTagState =
+    "INSERT OR REPLACE INTO tag_state(asset_id, stamps, tagged_at, problems) VALUES (?1, ?2, ?3, ?4)";
+inline constexpr std::string_view kAssetFileAndHash = "SELECT storage, path, hash FROM assets WHERE id = ?1";
 
 inline constexpr std::string_view kUpsertProvenance = R"sql(
 INSERT OR REPLACE INTO provenance(asset_id, claim_generator, manifest_label, validation, manifest_json)
@@ -315,6 +373,24 @@ inline constexpr std::string_view kSelectProvenance =
 inline constexpr std::string_view kFindSource = "SELECT size, mtime_ns, asset_id FROM import_sources WHERE path = ?1";
 inline constexpr std::string_view kUpsertSource =
     "INSERT OR REPLACE INTO import_sources(path, size, mtime_ns, asset_id) VALUES (?1, ?2, ?3, ?4)";
+
+/// Change log housekeeping: entries older than the newest 200,000 are dropped
+/// on open (an index further behind than that reloads in full).
+inline constexpr std::string_view kPruneChanges =
+    "DELETE FROM asset_changes WHERE seq <= (SELECT max(seq) FROM asset_changes) - 200000";
+inline constexpr std::string_view kMaxChangeSeq = "SELECT coalesce(max(seq), 0) FROM asset_changes";
+inline constexpr std::string_view kMinChangeSeq = "SELECT coalesce(min(seq), 0) FROM asset_changes";
+inline constexpr std::string_view kChangedSince =
+    "SELECT DISTINCT asset_id FROM asset_changes WHERE seq > ?1 ORDER BY asset_id";
+inline constexpr std::string_view kMemIndexRow =
+    "SELECT id, source, licence, model, color_family, style, format, seamless, width, height, rating, created_at "
+    "FROM assets WHERE id = ?1";
+inline constexpr std::string_view kMemIndexRowsAfter =
+    "SELECT id, source, licence, model, color_family, style, format, seamless, width, height, rating, created_at "
+    "FROM assets WHERE id > ?1 ORDER BY id";
+inline constexpr std::string_view kMemIndexTagsOf = "SELECT name, value FROM tags WHERE asset_id = ?1";
+inline constexpr std::string_view kMemIndexTagsAfter =
+    "SELECT asset_id, name, value FROM tags WHERE asset_id > ?1 ORDER BY asset_id";
 
 /// Rebuilds one asset's full-text row from its current data.
 inline constexpr std::string_view kDeleteFts = "DELETE FROM assets_fts WHERE rowid = ?1";

@@ -2,7 +2,8 @@
 // Thumbnails: JPEG is decoded with libjpeg's DCT scaling (1/2, 1/4, 1/8:
 // "shrink on load", 10-40x less work for a 12 MP photo); other formats are
 // decoded through imageio. Then a Lanczos resize to fit kThumbnailSize and a
-// PNG written atomically. The 64-bit dHash is computed from the thumbnail.
+// PNG written atomically, turned upright by the file's EXIF orientation (read
+// with Exiv2, any format). The 64-bit dHash is computed from the thumbnail.
 #include <csetjmp>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include <jpeglib.h>
+#include <exiv2/exiv2.hpp>
 
 #include "atelier/image/resize.h"
 #include "library_p.h"
@@ -135,6 +137,75 @@ std::uint64_t dhash(const Image& thumb) {
     return h;
 }
 
+/// EXIF orientation (1..8; 1 = upright) of `file`; 1 when it has none or it cannot be read.
+int exif_orientation(const fs::path& file) {
+    try {
+        static const bool muted = (Exiv2::LogMsg::setLevel(Exiv2::LogMsg::mute), true);
+        (void)muted;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        Exiv2::Image::AutoPtr image = Exiv2::ImageFactory::open(file.string());
+#pragma GCC diagnostic pop
+        if (image.get() == nullptr) return 1;
+        image->readMetadata();
+        const Exiv2::ExifData& exif = image->exifData();
+        auto it = exif.findKey(Exiv2::ExifKey("Exif.Image.Orientation"));
+        if (it == exif.end() || it->count() == 0) return 1;
+        const long v = it->toLong();
+        return v >= 1 && v <= 8 ? static_cast<int>(v) : 1;
+    } catch (...) {
+        return 1;  // no or unreadable EXIF: as stored
+    }
+}
+
+/// `img` (8-bit) turned by EXIF orientation `o` (2-8: mirror, rotate 180,
+/// flip, transpose, rotate 90 clockwise, transverse, rotate 90 anticlockwise).
+Result<Image> apply_orientation(const Image& img, int o) {
+    const int w = img.width(), h = img.height(), c = img.channels();
+    const bool swap = o >= 5;
+    auto out = Image::create(swap ? h : w, swap ? w : h, c, PixelType::u8);
+    if (!out) return std::move(out).error();
+    out->metadata() = img.metadata();
+    for (int y = 0; y < out->height(); ++y) {
+        std::uint8_t* dst = out->row(y);
+        for (int x = 0; x < out->width(); ++x) {
+            int sx = x, sy = y;
+            switch (o) {
+                case 2:
+                    sx = w - 1 - x;
+                    break;
+                case 3:
+                    sx = w - 1 - x;
+                    sy = h - 1 - y;
+                    break;
+                case 4:
+                    sy = h - 1 - y;
+                    break;
+                case 5:
+                    sx = y;
+                    sy = x;
+                    break;
+                case 6:
+                    sx = y;
+                    sy = h - 1 - x;
+                    break;
+                case 7:
+                    sx = w - 1 - y;
+                    sy = h - 1 - x;
+                    break;
+                case 8:
+                    sx = w - 1 - y;
+                    sy = x;
+                    break;
+                default:
+                    break;
+            }
+            std::memcpy(dst + std::size_t(x) * c, img.row(sy) + std::size_t(sx) * c, static_cast<std::size_t>(c));
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 Result<std::uint64_t> make_thumbnail_file(const fs::path& file, const fs::path& out,
@@ -158,6 +229,11 @@ Result<std::uint64_t> make_thumbnail_file(const fs::path& file, const fs::path& 
         thumb = std::move(r).value();
     } else {
         thumb = std::move(src);
+    }
+    if (const int o = exif_orientation(file); o != 1) {
+        auto turned = apply_orientation(thumb, o);
+        if (!turned) return std::move(turned).error();
+        thumb = std::move(turned).value();
     }
     thumb.metadata().attributes.clear();
     thumb.metadata().icc_profile.clear();

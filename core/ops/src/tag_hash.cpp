@@ -17,24 +17,33 @@ namespace {
 
 using detail::Plane;
 
-// Luma composited over white, area-averaged to w × h.
-Plane luma_small(const Image& preview, int w, int h) {
-    Plane p = detail::plane_from_preview(preview);  // premultiplied RGBA
-    Plane y(p.w, p.h, 1);
-    for (std::size_t i = 0, n = static_cast<std::size_t>(p.w) * p.h; i < n; ++i) {
-        const float* q = &p.px[i * 4];
-        const float white = 1.0f - q[3];
-        y.px[i] = 0.2126f * (q[0] + white) + 0.7152f * (q[1] + white) + 0.0722f * (q[2] + white);
+// Luma composited over white, straight from the preview (f32 RGBA).
+Plane luma_over_white(const Image& preview) {
+    Plane y(preview.width(), preview.height(), 1);
+    for (int j = 0; j < y.h; ++j) {
+        const float* q = preview.row_as<float>(j);
+        float* o = y.at(0, j);
+        for (int i = 0; i < y.w; ++i, q += 4) {
+            const float a = q[3], white = 1.0f - a;
+            o[i] = 0.2126f * (q[0] * a + white) + 0.7152f * (q[1] * a + white) + 0.0722f * (q[2] * a + white);
+        }
     }
-    if (y.w < w || y.h < h) {
+    return y;
+}
+
+// A luma plane area-averaged to w × h.
+Plane luma_small(const Plane& luma, int w, int h) {
+    const Plane* y = &luma;
+    Plane up;
+    if (y->w < w || y->h < h) {
         // Tiny images: nearest-neighbour up to the hash grid first.
-        Plane up(std::max(w, y.w), std::max(h, y.h), 1);
+        up = Plane(std::max(w, y->w), std::max(h, y->h), 1);
         for (int j = 0; j < up.h; ++j)
             for (int i = 0; i < up.w; ++i)
-                up.px[static_cast<std::size_t>(j) * up.w + i] = *y.at(i * y.w / up.w, j * y.h / up.h);
-        y = std::move(up);
+                up.px[static_cast<std::size_t>(j) * up.w + i] = *y->at(i * y->w / up.w, j * y->h / up.h);
+        y = &up;
     }
-    return detail::area_downscale(y, w, h);
+    return detail::area_downscale(*y, w, h);
 }
 
 struct DctTable {
@@ -87,7 +96,8 @@ Result<PerceptualHashes> hashes_from_preview(const Image& preview) {
     if (preview.type() != PixelType::f32 || preview.channels() != 4)
         return fail(Errc::invalid_argument, "hashing needs the f32 RGBA preview from make_preview");
     PerceptualHashes h;
-    auto c = low_dct(luma_small(preview, 32, 32));
+    const Plane lum = luma_over_white(preview);
+    auto c = low_dct(luma_small(lum, 32, 32));
     h.phash = threshold_bits(c);
     // Mirroring x negates the coefficients of odd x-frequency. Our u index
     // starts at frequency 1, so even u holds odd frequencies.
@@ -95,7 +105,7 @@ Result<PerceptualHashes> hashes_from_preview(const Image& preview) {
         for (int u = 0; u < 8; u += 2)
             c[v * 8 + u] = -c[v * 8 + u];
     h.phash_mirrored = threshold_bits(c);
-    const Plane d = luma_small(preview, 9, 8);
+    const Plane d = luma_small(lum, 9, 8);
     for (int y = 0; y < 8; ++y)
         for (int x = 0; x < 8; ++x)
             if (d.px[static_cast<std::size_t>(y) * 9 + x + 1] > d.px[static_cast<std::size_t>(y) * 9 + x])
@@ -153,74 +163,162 @@ Result<std::uint64_t> parse_hash_hex(std::string_view hex) {
 }
 
 // ---- Multi-index hashing -------------------------------------------------
+//
+// The 64 bits are cut into m substrings of ⌊64/m⌋ or ⌈64/m⌉ bits. Each table
+// is a counting-sorted array (CSR): offsets[key] .. offsets[key+1] index the
+// entries whose substring equals key, hashes and ids stored contiguously so a
+// bucket is one sequential read. Radius r = m·s + a (0 ≤ a < m): if every
+// one of the first a+1 substrings differed by more than s and every other by
+// more than s−1, the whole hash would differ by at least (a+1)(s+1) + (m−a−1)s
+// = r + 1. So probing the first a+1 tables within s and the others within
+// s−1 (none when s = 0) finds every match (Norouzi, Punjani & Fleet 2014).
+// Hashes added since the last rebuild are scanned linearly; the tables are
+// rebuilt when that tail grows past 1/16 of the indexed part.
 
 struct HashIndex::Impl {
-    static constexpr int kTables = 4;
-    std::vector<std::uint64_t> hashes;
-    std::vector<std::uint32_t> ids;
-    // Each bucket holds (hash, entry) pairs inline, so that checking a
-    // candidate's full distance needs no second memory access.
-    struct Entry {
-        std::uint64_t hash;
-        std::uint32_t idx;
+    struct Table {
+        int shift = 0, bits = 0;
+        std::vector<std::uint32_t> offsets;  // 2^bits + 1
+        std::vector<std::uint64_t> hashes;   // sorted by substring
+        std::vector<std::uint32_t> ids;
     };
-    std::array<std::vector<std::vector<Entry>>, kTables> buckets;
-    Impl() {
-        for (auto& b : buckets)
-            b.resize(1 << 16);
+    int substrings = HashIndex::kDefaultSubstrings;
+    std::vector<std::uint64_t> hashes;  // insertion order
+    std::vector<std::uint32_t> ids;
+    std::vector<Table> tables;
+    std::size_t indexed = 0;  // hashes[0, indexed) are in the tables
+
+    explicit Impl(int m) : substrings(std::clamp(m, 4, 16)) {
+        tables.resize(static_cast<std::size_t>(substrings));
+        int shift = 0;
+        for (int t = 0; t < substrings; ++t) {
+            auto& tb = tables[static_cast<std::size_t>(t)];
+            tb.bits = 64 / substrings + (t < 64 % substrings ? 1 : 0);
+            tb.shift = shift;
+            shift += tb.bits;
+        }
+    }
+    static std::uint32_t key(const Table& tb, std::uint64_t h) noexcept {
+        return static_cast<std::uint32_t>((h >> tb.shift) & ((1ull << tb.bits) - 1));
+    }
+    void rebuild() {
+        const std::size_t n = hashes.size();
+        for (auto& tb : tables) {
+            tb.offsets.assign((std::size_t{1} << tb.bits) + 1, 0);
+            for (std::size_t i = 0; i < n; ++i)
+                ++tb.offsets[key(tb, hashes[i]) + 1];
+            for (std::size_t k = 1; k < tb.offsets.size(); ++k)
+                tb.offsets[k] += tb.offsets[k - 1];
+            tb.hashes.resize(n);
+            tb.ids.resize(n);
+            std::vector<std::uint32_t> fill(tb.offsets.begin(), tb.offsets.end() - 1);
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::uint32_t at = fill[key(tb, hashes[i])]++;
+                tb.hashes[at] = hashes[i];
+                tb.ids[at] = ids[i];
+            }
+        }
+        indexed = n;
     }
 };
 
 namespace {
-inline std::uint16_t sub(std::uint64_t h, int t) {
-    return static_cast<std::uint16_t>(h >> (16 * t));
-}
-// Calls f(key) for every 16-bit key within `radius` bits of `key`.
+// Calls f(key) for every `bits`-bit key within `radius` bits of `key`.
 template <class F>
-void for_each_within(std::uint16_t key, int radius, int first_bit, F&& f) {
+void for_each_within(std::uint32_t key, int radius, int bits, int first_bit, F& f) {
     f(key);
     if (radius == 0) return;
-    for (int b = first_bit; b < 16; ++b)
-        for_each_within(static_cast<std::uint16_t>(key ^ (1u << b)), radius - 1, b + 1, f);
+    for (int b = first_bit; b < bits; ++b)
+        for_each_within(key ^ (1u << b), radius - 1, bits, b + 1, f);
+}
+// Number of `bits`-bit keys within `radius` of a key.
+double ball_size(int bits, int radius) {
+    double sum = 0, c = 1;
+    for (int k = 0; k <= std::min(radius, bits); ++k) {
+        sum += c;
+        c = c * (bits - k) / (k + 1);
+    }
+    return sum;
 }
 }  // namespace
 
-HashIndex::HashIndex() : m(std::make_unique<Impl>()) {}
+HashIndex::HashIndex() : HashIndex(kDefaultSubstrings) {}
+HashIndex::HashIndex(int substrings) : m(std::make_unique<Impl>(substrings)) {}
 HashIndex::~HashIndex() = default;
 HashIndex::HashIndex(HashIndex&&) noexcept = default;
 HashIndex& HashIndex::operator=(HashIndex&&) noexcept = default;
 
 void HashIndex::add(std::uint64_t hash, std::uint32_t id) {
-    const auto idx = static_cast<std::uint32_t>(m->hashes.size());
     m->hashes.push_back(hash);
     m->ids.push_back(id);
-    for (int t = 0; t < Impl::kTables; ++t)
-        m->buckets[t][sub(hash, t)].push_back({hash, idx});
+    if (m->hashes.size() - m->indexed > kMaxUnindexed + m->indexed / 16) m->rebuild();
+}
+
+void HashIndex::compact() {
+    if (m->indexed != m->hashes.size()) m->rebuild();
+}
+
+void HashIndex::reserve(std::size_t n) {
+    m->hashes.reserve(n);
+    m->ids.reserve(n);
 }
 
 std::size_t HashIndex::size() const noexcept {
     return m->hashes.size();
 }
 
+int HashIndex::substrings() const noexcept {
+    return m->substrings;
+}
+
 std::vector<HashIndex::Match> HashIndex::query(std::uint64_t hash, int radius) const {
     radius = std::clamp(radius, 0, 64);
     std::vector<Match> out;
-    const int s = radius / Impl::kTables;  // pigeonhole: some substring is within s
-    for (int t = 0; t < Impl::kTables; ++t) {
-        for_each_within(sub(hash, t), s, 0, [&](std::uint16_t key) {
-            for (const auto& [h, idx] : m->buckets[t][key]) {
-                const int d = hamming(h, hash);
-                if (d > radius) continue;
-                // Report each entry once: from the first table where it qualifies.
-                bool earlier = false;
-                for (int e = 0; e < t && !earlier; ++e)
-                    earlier = __builtin_popcount(static_cast<unsigned>(sub(h, e) ^ sub(hash, e))) <= s;
-                if (!earlier) out.push_back({m->ids[idx], d});
-            }
-        });
+    const auto scan = [&](std::size_t from, std::size_t to) {
+        for (std::size_t i = from; i < to; ++i) {
+            const int d = hamming(m->hashes[i], hash);
+            if (d <= radius) out.push_back({m->ids[i], d});
+        }
+    };
+    scan(m->indexed, m->hashes.size());  // the not yet indexed tail
+    const int mm = m->substrings, s = radius / mm, a = radius % mm;
+    std::array<int, 16> sub_radius{};
+    double probes = 0, candidates = 0;
+    for (int t = 0; t < mm; ++t) {
+        const auto& tb = m->tables[static_cast<std::size_t>(t)];
+        sub_radius[t] = t <= a ? s : s - 1;
+        if (sub_radius[t] < 0) continue;
+        const double ball = ball_size(tb.bits, sub_radius[t]);
+        probes += ball;
+        candidates += ball * static_cast<double>(m->indexed) / static_cast<double>(1ull << tb.bits);
     }
-    std::sort(out.begin(), out.end(), [](const Match& a, const Match& b) {
-        return a.distance != b.distance ? a.distance < b.distance : a.id < b.id;
+    if (probes * 4 + candidates >= static_cast<double>(m->indexed)) {
+        scan(0, m->indexed);  // a large radius: probing would touch everything anyway
+    } else {
+        std::array<std::uint32_t, 16> qkey{};
+        for (int t = 0; t < mm; ++t)
+            qkey[t] = Impl::key(m->tables[static_cast<std::size_t>(t)], hash);
+        for (int t = 0; t < mm; ++t) {
+            if (sub_radius[t] < 0) continue;
+            const auto& tb = m->tables[static_cast<std::size_t>(t)];
+            auto visit = [&](std::uint32_t k) {
+                for (std::uint32_t i = tb.offsets[k], e = tb.offsets[k + 1]; i < e; ++i) {
+                    const std::uint64_t h = tb.hashes[i];
+                    const int d = hamming(h, hash);
+                    if (d > radius) continue;
+                    // Report each entry once: from the first table where it qualifies.
+                    bool earlier = false;
+                    for (int p = 0; p < t && !earlier; ++p)
+                        earlier = __builtin_popcount(Impl::key(m->tables[static_cast<std::size_t>(p)], h) ^ qkey[p]) <=
+                                  sub_radius[p];
+                    if (!earlier) out.push_back({tb.ids[i], d});
+                }
+            };
+            for_each_within(qkey[t], sub_radius[t], tb.bits, 0, visit);
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const Match& x, const Match& y) {
+        return x.distance != y.distance ? x.distance < y.distance : x.id < y.id;
     });
     return out;
 }

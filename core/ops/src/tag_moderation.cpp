@@ -132,7 +132,26 @@ public:
     Result<std::vector<Tag>> tag(const TagInput& in) const override {
         auto r = moderate(*m_model, {&in.image}, true, in.cancel);
         if (!r) return r.error();
-        const auto& m = r->front();
+        return tags_from(r->front());
+    }
+    // One forward pass for the whole batch; when the batch fails (one image
+    // the model cannot take), each image is retried alone so that only that
+    // one gets the error.
+    std::vector<Result<std::vector<Tag>>> tag_batch(const std::vector<const TagInput*>& inputs) const override {
+        if (inputs.size() <= 1) return Tagger::tag_batch(inputs);
+        std::vector<const Image*> images;
+        for (const TagInput* in : inputs)
+            images.push_back(&in->image);
+        auto r = moderate(*m_model, images, true, inputs.front()->cancel);
+        if (!r || r->size() != inputs.size()) return Tagger::tag_batch(inputs);
+        std::vector<Result<std::vector<Tag>>> out;
+        for (const auto& m : *r)
+            out.emplace_back(tags_from(m));
+        return out;
+    }
+
+private:
+    std::vector<Tag> tags_from(const Moderation& m) const {
         std::vector<Tag> t;
         for (std::size_t c = 0; c < kModerationClasses.size(); ++c)
             t.push_back(
@@ -150,7 +169,6 @@ public:
         return t;
     }
 
-private:
     std::shared_ptr<ml::Model> m_model;
     TaggerInfo m_info;
 };

@@ -250,29 +250,52 @@ Result<Palette> extract_palette(const Image& preview, int max_colours) {
         }
         centres.push_back(px[j]);
     }
-    // Lloyd iterations.
-    std::vector<int> assign(n, 0);
+    // Lloyd iterations; the assignment step in float over separate L, a, b
+    // arrays (vectorises), the centre sums in double.
+    // Padded to whole blocks of 8 (padding repeats the last pixel and is
+    // ignored) so that the fixed-length inner loop vectorises.
+    const std::size_t n8 = (n + 7) / 8 * 8;
+    std::vector<float> pl(n8), pa(n8), pb(n8);
+    for (std::size_t i = 0; i < n8; ++i) {
+        const Lab& p = px[std::min(i, n - 1)];
+        pl[i] = static_cast<float>(p[0]);
+        pa[i] = static_cast<float>(p[1]);
+        pb[i] = static_cast<float>(p[2]);
+    }
+    std::vector<int> assign(n8, 0);
+    std::vector<float> best_d(n8);
     for (int it = 0; it < 15; ++it) {
-        std::vector<Lab> sum(centres.size(), Lab{0, 0, 0});
-        std::vector<double> cnt(centres.size(), 0);
-        bool changed = false;
-        for (std::size_t i = 0; i < n; ++i) {
-            int best = 0;
-            double bd = std::numeric_limits<double>::max();
-            for (std::size_t c = 0; c < centres.size(); ++c) {
-                const double dl = px[i][0] - centres[c][0], da = px[i][1] - centres[c][1],
-                             db = px[i][2] - centres[c][2];
-                const double d = dl * dl + da * da + db * db;
-                if (d < bd) {
-                    bd = d;
-                    best = static_cast<int>(c);
+        std::fill(best_d.begin(), best_d.end(), std::numeric_limits<float>::max());
+        std::vector<int> next(n8, 0);
+        for (std::size_t c = 0; c < centres.size(); ++c) {
+            const float cl0 = static_cast<float>(centres[c][0]), ca = static_cast<float>(centres[c][1]),
+                        cb = static_cast<float>(centres[c][2]);
+            const int ci = static_cast<int>(c);
+            for (std::size_t blk = 0; blk < n8; blk += 8) {
+                const float* __restrict l8 = &pl[blk];
+                const float* __restrict a8 = &pa[blk];
+                const float* __restrict b8 = &pb[blk];
+                float* __restrict d8 = &best_d[blk];
+                int* __restrict x8 = &next[blk];
+                for (int j = 0; j < 8; ++j) {
+                    const float dl = l8[j] - cl0, da = a8[j] - ca, db = b8[j] - cb;
+                    const float d = dl * dl + da * da + db * db;
+                    const float bd = d8[j];
+                    const int nx = x8[j];
+                    d8[j] = std::min(d, bd);
+                    x8[j] = d < bd ? ci : nx;
                 }
             }
-            changed = changed || assign[i] != best;
-            assign[i] = best;
+        }
+        const bool changed = next != assign;
+        assign.swap(next);
+        std::vector<Lab> sum(centres.size(), Lab{0, 0, 0});
+        std::vector<double> cnt(centres.size(), 0);
+        for (std::size_t i = 0; i < n; ++i) {
+            const int a = assign[i];
             for (int q = 0; q < 3; ++q)
-                sum[best][q] += px[i][q];
-            cnt[best] += 1;
+                sum[a][q] += px[i][q];
+            cnt[a] += 1;
         }
         for (std::size_t c = 0; c < centres.size(); ++c)
             if (cnt[c] > 0)
@@ -283,8 +306,8 @@ Result<Palette> extract_palette(const Image& preview, int max_colours) {
     std::vector<Cluster> cl;
     {
         std::vector<double> cnt(centres.size(), 0);
-        for (int a : assign)
-            cnt[a] += 1;
+        for (std::size_t i = 0; i < n; ++i)  // not the padding
+            cnt[assign[i]] += 1;
         for (std::size_t c = 0; c < centres.size(); ++c)
             if (cnt[c] > 0) cl.push_back({centres[c], cnt[c] / n});
     }

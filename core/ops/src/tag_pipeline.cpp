@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
+#include <type_traits>
 
 #include "atelier/ops/tag_hash.h"
 #include "atelier/ops/tag_palette.h"
@@ -35,43 +37,69 @@ Tag Tagger::make_tag(std::string name, TagValue value, double confidence) const 
     return Tag{std::move(name), std::move(value), std::clamp(confidence, 0.0, 1.0), i.qualified(), i.model_hash};
 }
 
+std::vector<Result<std::vector<Tag>>> Tagger::tag_batch(const std::vector<const TagInput*>& inputs) const {
+    std::vector<Result<std::vector<Tag>>> out;
+    out.reserve(inputs.size());
+    for (const TagInput* in : inputs)
+        out.push_back(tag(*in));
+    return out;
+}
+
 namespace {
 
-// One source row as float RGBA (sRGB-encoded, alpha straight).
-void read_row_rgba(const Image& img, int y, float* out) {
-    const int w = img.width(), ch = img.channels(), cc = img.color_channels();
-    const bool alpha = img.has_alpha();
-    auto clean = [](float v) { return std::isfinite(v) ? std::clamp(v, 0.0f, 1.0f) : 0.0f; };
-    auto emit = [&](int x, auto get) {
-        float* o = out + 4 * x;
-        if (cc >= 3) {
-            o[0] = clean(get(0));
-            o[1] = clean(get(1));
-            o[2] = clean(get(2));
-        } else {
-            o[0] = o[1] = o[2] = clean(get(0));
-        }
-        o[3] = alpha ? clean(get(ch - 1)) : 1.0f;
+// One source row as float RGBA, sRGB-encoded, RGB premultiplied by alpha.
+// Integer samples are exact in 0..1 and need no cleaning; float samples get
+// NaN/Inf → 0 and are clamped to 0..1.
+template <class T, int CH>
+void read_row_premultiplied(const Image& img, int y, float* out) {
+    const int w = img.width(), cc = img.color_channels();
+    const bool alpha = img.has_alpha() && CH >= 2;
+    const T* r = img.row_as<T>(y);
+    auto get = [](T v) -> float {
+        if constexpr (std::is_same_v<T, std::uint8_t>)
+            return v * (1.0f / 255.0f);
+        else if constexpr (std::is_same_v<T, std::uint16_t>)
+            return v * (1.0f / 65535.0f);
+        else
+            return std::isfinite(v) ? std::clamp(v, 0.0f, 1.0f) : 0.0f;
     };
+    for (int x = 0; x < w; ++x) {
+        const T* p = r + static_cast<std::size_t>(x) * CH;
+        float* o = out + 4 * static_cast<std::size_t>(x);
+        const float a = alpha ? get(p[CH - 1]) : 1.0f;
+        if (CH >= 3 && cc >= 3) {
+            o[0] = get(p[0]) * a;
+            o[1] = get(p[1]) * a;
+            o[2] = get(p[2 < CH ? 2 : 0]) * a;
+        } else {
+            o[0] = o[1] = o[2] = get(p[0]) * a;
+        }
+        o[3] = a;
+    }
+}
+
+template <class T>
+void read_row_premultiplied(const Image& img, int y, float* out) {
+    switch (img.channels()) {
+        case 1:
+            return read_row_premultiplied<T, 1>(img, y, out);
+        case 2:
+            return read_row_premultiplied<T, 2>(img, y, out);
+        case 3:
+            return read_row_premultiplied<T, 3>(img, y, out);
+        default:
+            return read_row_premultiplied<T, 4>(img, y, out);
+    }
+}
+
+void read_row_premultiplied(const Image& img, int y, float* out) {
     switch (img.type()) {
-        case PixelType::u8: {
-            const auto* r = img.row_as<std::uint8_t>(y);
-            for (int x = 0; x < w; ++x)
-                emit(x, [&](int c) { return r[x * ch + c] * (1.0f / 255.0f); });
-            break;
-        }
-        case PixelType::u16: {
-            const auto* r = img.row_as<std::uint16_t>(y);
-            for (int x = 0; x < w; ++x)
-                emit(x, [&](int c) { return r[x * ch + c] * (1.0f / 65535.0f); });
-            break;
-        }
-        case PixelType::f32: {
-            const auto* r = img.row_as<float>(y);
-            for (int x = 0; x < w; ++x)
-                emit(x, [&](int c) { return r[x * ch + c]; });
-            break;
-        }
+        case PixelType::u8:
+            return read_row_premultiplied<std::uint8_t>(img, y, out);
+        case PixelType::u16:
+            return read_row_premultiplied<std::uint16_t>(img, y, out);
+        case PixelType::f32:
+            return read_row_premultiplied<float>(img, y, out);
     }
 }
 
@@ -108,44 +136,37 @@ Result<Image> make_preview(const Image& image, int max_side) {
     auto out = Image::create(ow, oh, 4, PixelType::f32, true);
     if (!out) return out;
     const auto sy = area_splits(h, oh);
-    // Horizontal pass as a gather: target column ox covers source columns
-    // [x0, x1] with full weight `scale` inside and partial weights at the ends.
-    struct Span {
-        int x0, x1;
-        float w0, w1;
-    };
-    std::vector<Span> spans(static_cast<std::size_t>(ow));
+    // Horizontal pass as a gather: target column ox takes source columns
+    // first[ox] .. first[ox] + count[ox] - 1 with the weights in `wts` (full
+    // weight `scale` inside, partial at the ends; they sum to 1).
+    std::vector<int> first(static_cast<std::size_t>(ow)), count(static_cast<std::size_t>(ow));
+    std::vector<float> wts;
     {
         const double scale = static_cast<double>(ow) / w;
         for (int ox = 0; ox < ow; ++ox) {
             const double a = static_cast<double>(ox) * w / ow, b = static_cast<double>(ox + 1) * w / ow;
             const int x0 = static_cast<int>(std::floor(a));
             const int x1 = std::min(w - 1, static_cast<int>(std::ceil(b)) - 1);
-            spans[ox] = {x0, x1, static_cast<float>((std::min<double>(x0 + 1, b) - a) * scale),
-                         static_cast<float>((b - std::max<double>(x1, a)) * scale)};
+            first[ox] = x0;
+            count[ox] = x1 - x0 + 1;
+            for (int x = x0; x <= x1; ++x)
+                wts.push_back(static_cast<float>((std::min<double>(x + 1, b) - std::max<double>(x, a)) * scale));
         }
     }
-    const float inner = static_cast<float>(static_cast<double>(ow) / w);
     std::vector<float> src(static_cast<std::size_t>(w) * 4), hrow(static_cast<std::size_t>(ow) * 4);
-    std::vector<double> acc(static_cast<std::size_t>(ow) * oh * 4, 0.0);
+    std::vector<float> acc(static_cast<std::size_t>(ow) * oh * 4, 0.0f);
     for (int y = 0; y < h; ++y) {
-        read_row_rgba(image, y, src.data());
-        for (int x = 0; x < w; ++x) {  // premultiply
-            float* p = &src[4 * static_cast<std::size_t>(x)];
-            p[0] *= p[3];
-            p[1] *= p[3];
-            p[2] *= p[3];
-        }
+        read_row_premultiplied(image, y, src.data());
+        const float* wt = wts.data();
         for (int ox = 0; ox < ow; ++ox) {
-            const Span& sp = spans[ox];
             float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-            for (int x = sp.x0; x <= sp.x1; ++x) {
-                const float wt = x == sp.x0 ? sp.w0 : x == sp.x1 ? sp.w1 : inner;
-                const float* p = &src[4 * static_cast<std::size_t>(x)];
-                a0 += wt * p[0];
-                a1 += wt * p[1];
-                a2 += wt * p[2];
-                a3 += wt * p[3];
+            const float* p = &src[4 * static_cast<std::size_t>(first[ox])];
+            for (int k = 0, n = count[ox]; k < n; ++k, p += 4) {
+                const float wk = *wt++;
+                a0 += wk * p[0];
+                a1 += wk * p[1];
+                a2 += wk * p[2];
+                a3 += wk * p[3];
             }
             float* o = &hrow[4 * static_cast<std::size_t>(ox)];
             o[0] = a0;
@@ -154,22 +175,24 @@ Result<Image> make_preview(const Image& image, int max_side) {
             o[3] = a3;
         }
         const auto& s = sy[y];
-        double* r0 = &acc[static_cast<std::size_t>(s.t0) * ow * 4];
-        double* r1 = &acc[static_cast<std::size_t>(s.t1) * ow * 4];
-        for (int i = 0; i < ow * 4; ++i) {
+        float* r0 = &acc[static_cast<std::size_t>(s.t0) * ow * 4];
+        for (int i = 0; i < ow * 4; ++i)
             r0[i] += s.w0 * hrow[i];
-            if (s.w1 > 0.0f) r1[i] += s.w1 * hrow[i];
+        if (s.w1 > 0.0f) {
+            float* r1 = &acc[static_cast<std::size_t>(s.t1) * ow * 4];
+            for (int i = 0; i < ow * 4; ++i)
+                r1[i] += s.w1 * hrow[i];
         }
     }
-    const double norm = 1.0;  // the split weights of each target pixel sum to 1
+    // The split weights of each target pixel sum to 1: un-premultiply.
     for (int y = 0; y < oh; ++y) {
         float* o = out->row_as<float>(y);
-        const double* a = &acc[static_cast<std::size_t>(y) * ow * 4];
+        const float* a = &acc[static_cast<std::size_t>(y) * ow * 4];
         for (int x = 0; x < ow; ++x) {
-            const double al = a[4 * x + 3] * norm;
+            const float al = a[4 * x + 3];
             for (int c = 0; c < 3; ++c)
-                o[4 * x + c] = al > 1e-6 ? static_cast<float>(std::clamp(a[4 * x + c] * norm / al, 0.0, 1.0)) : 0.0f;
-            o[4 * x + 3] = static_cast<float>(std::clamp(al, 0.0, 1.0));
+                o[4 * x + c] = al > 1e-6f ? std::clamp(a[4 * x + c] / al, 0.0f, 1.0f) : 0.0f;
+            o[4 * x + 3] = std::clamp(al, 0.0f, 1.0f);
         }
     }
     out->metadata() = image.metadata();
@@ -225,7 +248,71 @@ Result<TagReport> TagPipeline::run(const Image& image, const FileFacts* file, co
         for (auto& t : *tags)
             report.tags.push_back(std::move(t));
     }
+    blend_style_with_drawn(report);
     return report;
+}
+
+Result<std::vector<Result<TagReport>>> TagPipeline::run_batch(const std::vector<const Image*>& images,
+                                                              const std::vector<const FileFacts*>& files,
+                                                              const CancelToken& cancel) const {
+    using Clock = std::chrono::steady_clock;
+    auto ms = [](Clock::time_point a, Clock::time_point b) {
+        return std::chrono::duration<double, std::milli>(b - a).count();
+    };
+    if (!files.empty() && files.size() != images.size())
+        return fail(Errc::invalid_argument, "run_batch: one FileFacts entry per image (or none)");
+    const std::size_t n = images.size();
+    std::vector<Result<TagReport>> out;
+    out.reserve(n);
+    std::vector<std::optional<Image>> previews(n);
+    std::vector<TagInput> inputs;
+    inputs.reserve(n);              // TagInput holds references: no reallocation below
+    std::vector<std::size_t> live;  // indices with a usable preview
+    for (std::size_t i = 0; i < n; ++i) {
+        out.emplace_back(TagReport{});
+        if (!images[i]) {
+            out[i] = fail(Errc::invalid_argument, "null image in batch");
+            continue;
+        }
+        const auto t0 = Clock::now();
+        auto preview = make_preview(*images[i]);
+        if (!preview) {
+            out[i] = preview.error();
+            continue;
+        }
+        previews[i] = std::move(*preview);
+        out[i]->timings_ms.emplace_back("preview", ms(t0, Clock::now()));
+        inputs.push_back(TagInput{*images[i], *previews[i], files.empty() ? nullptr : files[i], cancel});
+        live.push_back(i);
+    }
+    std::vector<const TagInput*> ptrs;
+    for (const auto& in : inputs)
+        ptrs.push_back(&in);
+    for (const auto& tagger : m_taggers) {
+        if (cancel.cancelled()) return fail(Errc::cancelled, "tagging cancelled");
+        if (ptrs.empty()) break;
+        const auto t0 = Clock::now();
+        auto results = tagger->tag_batch(ptrs);
+        const double each = ms(t0, Clock::now()) / static_cast<double>(ptrs.size());
+        for (std::size_t k = 0; k < live.size(); ++k) {
+            TagReport& report = *out[live[k]];
+            report.timings_ms.emplace_back(tagger->info().id, each);
+            if (k >= results.size()) {
+                report.problems.push_back({tagger->info().qualified(),
+                                           Error{Errc::internal, "the tagger returned fewer results than images"}});
+                continue;
+            }
+            if (!results[k]) {
+                report.problems.push_back({tagger->info().qualified(), results[k].error()});
+                continue;
+            }
+            for (auto& t : *results[k])
+                report.tags.push_back(std::move(t));
+        }
+    }
+    for (std::size_t i : live)
+        blend_style_with_drawn(*out[i]);
+    return out;
 }
 
 }  // namespace atelier::ops

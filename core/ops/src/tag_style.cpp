@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <string>
+#include <variant>
 #include <vector>
 
 namespace atelier::ops {
@@ -25,6 +27,12 @@ std::string_view style_name(Style s) noexcept {
             return "textured";
     }
     return "flat";
+}
+
+Style style_from_name(std::string_view name) noexcept {
+    for (int s = 0; s < kStyleCount; ++s)
+        if (style_name(static_cast<Style>(s)) == name) return static_cast<Style>(s);
+    return Style::flat;
 }
 
 namespace {
@@ -225,7 +233,7 @@ public:
     }
 
 private:
-    TaggerInfo m_info{"style", 1, "style descriptors (flat, gradient, photographic, line art, textured) and complexity",
+    TaggerInfo m_info{"style", 2, "style descriptors (flat, gradient, photographic, line art, textured) and complexity",
                       ""};
 };
 
@@ -233,6 +241,55 @@ private:
 
 std::unique_ptr<Tagger> make_style_tagger() {
     return std::make_unique<StyleTagger>();
+}
+
+std::array<double, kStyleCount> blend_drawn(const std::array<double, kStyleCount>& confidence, double drawn) {
+    const double d = std::clamp(std::isfinite(drawn) ? drawn : 0.0, 1e-4, 1 - 1e-4);
+    std::array<double, kStyleCount> out = confidence;
+    out[static_cast<int>(Style::photographic)] *= std::pow(1 - d, kDrawnWeight);
+    double sum = 0;
+    for (double c : out)
+        sum += c;
+    if (!(sum > 0)) return confidence;
+    for (double& c : out)
+        c /= sum;
+    return out;
+}
+
+void blend_style_with_drawn(TagReport& report) {
+    const Tag* drawn = report.find("style.drawn");
+    Tag* best = nullptr;
+    std::array<Tag*, kStyleCount> cls{};
+    for (auto& t : report.tags) {
+        if (t.tagger.rfind("style@", 0) != 0) continue;
+        if (t.name == "style") best = &t;
+        for (int s = 0; s < kStyleCount; ++s)
+            if (t.name == "style." + std::string(style_name(static_cast<Style>(s)))) cls[s] = &t;
+    }
+    if (!drawn || !best || !std::holds_alternative<double>(drawn->value)) return;
+    std::array<double, kStyleCount> conf{};
+    for (int s = 0; s < kStyleCount; ++s) {
+        if (!cls[s] || !std::holds_alternative<double>(cls[s]->value)) return;
+        conf[s] = std::get<double>(cls[s]->value);
+    }
+    const std::string statistical = std::get<std::string>(best->value);
+    const auto blended = blend_drawn(conf, std::get<double>(drawn->value));
+    int top = 0;
+    for (int s = 0; s < kStyleCount; ++s) {
+        cls[s]->value = blended[s];
+        cls[s]->confidence = blended[s];
+        cls[s]->model_hash = drawn->model_hash;  // the value now depends on the model
+        if (blended[s] > blended[top]) top = s;
+    }
+    best->value = std::string(style_name(static_cast<Style>(top)));
+    best->confidence = blended[top];
+    best->model_hash = drawn->model_hash;
+    Tag stat = *best;
+    stat.name = "style.statistical";
+    stat.value = statistical;
+    stat.confidence = conf[static_cast<int>(style_from_name(statistical))];
+    stat.model_hash.clear();
+    report.tags.push_back(std::move(stat));
 }
 
 }  // namespace atelier::ops

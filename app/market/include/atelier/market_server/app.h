@@ -46,7 +46,18 @@ struct MarketOptions {
     int platform_bp = 2000;
     int model_author_bp = 500;
     int prompt_author_bp = 500;
-    int dhash_max_distance = 6;  ///< near-duplicate threshold (bits of 64)
+    int dhash_max_distance = 6;   ///< near-duplicate threshold on dHash (bits of 64)
+    int phash_max_distance = 10;  ///< near-duplicate threshold on pHash (bits of 64)
+    /// "auto" (moderate when the nsfwjs model is installed, else report the
+    /// check unavailable), "required" (refuse to start without it) or "off".
+    std::string moderation = "auto";
+    double moderation_flag_explicit = 0.5;    ///< flag when P(hentai)+P(porn) reaches this
+    double moderation_flag_suggestive = 0.9;  ///< flag when P(hentai)+P(porn)+P(sexy) reaches this
+    std::string c2pa_trust_anchors;           ///< PEM files, colon-separated, for C2PA validation
+    /// TLS: both set = HTTPS only (PEM certificate chain and private key).
+    std::filesystem::path tls_cert, tls_key;
+    /// Bearer token that may read /metrics (besides admin sessions); empty = admins only.
+    std::string metrics_token;
 
     static Result<MarketOptions> from_config(const Config& config);
 };

@@ -35,6 +35,8 @@ Result<std::string> base64url_decode(std::string_view text);
 
 /// SHA-256 as lower-case hex.
 std::string sha256_hex(std::string_view data);
+/// Equality in time independent of where the strings differ (sodium_memcmp).
+bool constant_time_equal(std::string_view a, std::string_view b);
 
 /// An Ed25519 key pair. The secret key file is created (0600) on first use
 /// under `<dir>/ed25519.key`; later starts load it.

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -77,11 +78,34 @@ Response error_response(const Error& error);
 
 using Handler = std::function<Response(Request&)>;
 
+/// Receives a request body piece by piece as it arrives (streaming routes),
+/// so memory stays O(read buffer, 256 KiB) however large the body. Owned by
+/// the connection; destroyed (without `finish`) when the client goes away
+/// mid-body, so the destructor must release whatever the sink holds.
+class BodySink {
+public:
+    virtual ~BodySink() = default;
+    /// The next bytes of the body, in order. An error ends the request with
+    /// `error_response(error)`; the rest of the body is not read and the
+    /// connection closes.
+    virtual Result<void> write(std::string_view piece) = 0;
+    /// Called once, after the last byte arrived: the response.
+    virtual Response finish() = 0;
+};
+
+/// First half of a streaming route: sees the request (headers, params,
+/// query; `body` empty) before any body byte is read. Returns a Response to
+/// refuse it (the body is not read; the connection closes when one was
+/// announced) or a sink for the body. Streaming routes need Content-Length
+/// (411 otherwise).
+using StreamHandler = std::function<std::variant<Response, std::unique_ptr<BodySink>>(Request&)>;
+
 struct Route {
     std::string method;
     std::string pattern;  ///< "/v1/listings/{id}"
     Handler handler;
     std::size_t max_body_bytes = 0;  ///< 0 = HttpLimits::max_body_bytes
+    StreamHandler stream;            ///< set for streaming routes (then `handler` is empty)
 };
 
 /// Route table. Registration happens before `HttpServer::run`; matching is
@@ -89,6 +113,8 @@ struct Route {
 class Router {
 public:
     void add(std::string method, std::string pattern, Handler handler, std::size_t max_body_bytes = 0);
+    /// A route whose body is streamed into a `BodySink` (see StreamHandler).
+    void add_streaming(std::string method, std::string pattern, StreamHandler handler, std::size_t max_body_bytes);
     struct Match {
         const Route* route = nullptr;
         std::size_t index = 0;
@@ -146,6 +172,11 @@ public:
     [[nodiscard]] const Router& router() const;
     /// Access log on/off (one JSON line per request on stderr).
     void set_access_log(bool on);
+    /// Serves HTTPS only from now on (TLS 1.2+, OpenSSL through Boost.Asio):
+    /// `cert_chain` is a PEM file (server certificate first), `key` its PEM
+    /// private key. Call before `run`. Errors: invalid_argument naming the file.
+    Result<void> enable_tls(const std::filesystem::path& cert_chain, const std::filesystem::path& key);
+    [[nodiscard]] bool tls() const;
 
 private:
     struct Impl;

@@ -32,6 +32,7 @@
 #include "atelier/base/job_queue.h"
 #include "atelier/base/result.h"
 #include "atelier/catalog/provenance_hook.h"
+#include "atelier/catalog/tagger_hook.h"
 #include "atelier/catalog/types.h"
 #include "atelier/imageio/imageio.h"
 
@@ -39,7 +40,7 @@ namespace atelier::catalog {
 
 /// The schema version this build writes. Older databases are migrated one
 /// step at a time on open; newer ones are refused.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 /// Bumped when thumbnails are made differently; older ones are remade.
 inline constexpr int kThumbnailVersion = 1;
 /// Longest edge of a thumbnail, in pixels.
@@ -73,12 +74,50 @@ struct ImportOptions {
     std::function<void(std::size_t done, std::size_t total, const ImportEntry&)> on_file;
 };
 
+/// A tagging pass (`Library::tag_assets`): which assets, how.
+struct TagPassOptions {
+    /// Tag every asset again, not only those never tagged or tagged by
+    /// another set of tagger versions / models.
+    bool all = false;
+    /// Only these assets (still only the stale ones unless `all`); empty = the whole library.
+    std::vector<AssetId> only;
+    /// Also make the current-version thumbnail of each visited asset when it is missing.
+    bool thumbnails = false;
+    unsigned threads = 0;         ///< tagging threads; 0 = one per core
+    std::size_t batch_size = 32;  ///< assets per transaction
+    /// Called after each batch (from the calling thread).
+    std::function<void(std::size_t done, std::size_t total)> on_progress;
+};
+
+struct TagPassReport {
+    std::size_t tagged = 0;      ///< assets whose tags were (re)written
+    std::size_t failed = 0;      ///< files that could not be decoded (recorded; not retried until the taggers change)
+    std::size_t thumbnails = 0;  ///< thumbnails made
+    std::vector<std::pair<AssetId, std::string>> problems;  ///< failures and per-tagger problems
+    bool cancelled = false;
+};
+
+/// A stored perceptual hash (for "more like this" over the library).
+struct StoredHash {
+    AssetId id = 0;
+    PerceptualHashes hashes;
+};
+
 /// A search: the query language of query.h plus paging.
 struct SearchRequest {
     std::string query;   ///< "" matches everything
     std::string cursor;  ///< from a previous Page::next_cursor; "" = first page
     int limit = 100;     ///< 1..1000
     bool with_total = false;
+};
+
+/// What `Library::remove` did.
+struct RemoveReport {
+    std::vector<AssetId> removed;       ///< in the order given, without repeats
+    std::size_t detached_children = 0;  ///< kept assets that lost a removed parent (their own credentials keep it)
+    std::size_t files_deleted = 0;      ///< blobs and thumbnails deleted (never a file referenced in place)
+    std::uint64_t bytes_freed = 0;
+    std::vector<std::string> warnings;  ///< files that could not be deleted (the removal itself stands)
 };
 
 class Library {
@@ -121,12 +160,36 @@ public:
     /// Counts per facet value for the assets matching `query`.
     Result<FacetCounts> facets(std::string_view query);
     Result<std::int64_t> count();
-    /// Assets whose perceptual hash is within `max_distance` bits of `id`'s, nearest first.
+    /// Assets whose perceptual hash is within `max_distance` bits of `id`'s,
+    /// nearest first; only hashes of the same algorithm are compared (the hash
+    /// tagger's pHash, or the thumbnail's dHash for assets never tagged).
     Result<std::vector<Neighbour>> similar_by_phash(AssetId id, int limit = 50, int max_distance = 12);
     /// Assets nearest to `id` by cosine distance of embeddings of the same model.
     Result<std::vector<Neighbour>> similar_by_embedding(AssetId id, int limit = 50);
     /// Children (assets derived from `id`).
     Result<std::vector<AssetId>> children(AssetId id);
+
+    /// Every stored perceptual hash made by `source` (the hash tagger's "id@version").
+    Result<std::vector<StoredHash>> perceptual_hashes(std::string_view source);
+    /// Assets nearest to `vector` among the embeddings of `model`, by cosine distance.
+    Result<std::vector<Neighbour>> nearest_by_embedding(std::string_view model, std::span<const float> vector,
+                                                        int limit = 50);
+
+    // ---- auto-tagging (tagger_hook.h) ---------------------------------------------
+    /// How many assets the taggers of `tagger` have not tagged yet, or tagged
+    /// with another set of versions / models (the on-open check).
+    Result<std::int64_t> count_needing_tags(const AutoTagger& tagger);
+    /// Tags the stale assets (or all, or `options.only`): files decoded and
+    /// tagged on worker threads, results written in batches (one transaction
+    /// each; a kill loses at most one batch, a re-run continues). Replaces the
+    /// tags of earlier versions of the same taggers; stores perceptual hashes
+    /// and embeddings; records per asset which taggers tagged it. Undecodable
+    /// files are recorded as failed with the reason. This Library's mutex is
+    /// held only while a batch is written.
+    Result<TagPassReport> tag_assets(AutoTagger& tagger, const TagPassOptions& options = {},
+                                     const CancelToken& cancel = {});
+    /// `tag_assets` as a low-priority background job through its own connection.
+    Result<JobHandle> queue_tagging(JobQueue& queue, std::shared_ptr<AutoTagger> tagger, TagPassOptions options = {});
 
     // ---- edit -------------------------------------------------------------
     Result<void> set_rating(AssetId id, int rating);  ///< 0..5
@@ -135,9 +198,21 @@ public:
     Result<void> set_licence(AssetId id, std::string_view licence);
     /// Replaces the tags from `source` (a tagger id+version) with `tags`.
     Result<void> set_tags(AssetId id, std::string_view source, std::span<const Tag> tags);
+    /// Stores a hash as the thumbnail-algorithm hash (source "thumbnail"),
+    /// replacing any hash of the asset; the tagging pass stores its own.
     Result<void> set_phash(AssetId id, std::uint64_t phash);
     Result<void> set_embedding(AssetId id, std::string_view model, std::span<const float> vector);
     Result<void> add_derivation(AssetId child, std::span<const Derivation> parents);
+
+    /// Removes assets from the library in one transaction: their tags,
+    /// keywords, generation metadata, collection memberships, credentials
+    /// summary and the derivation edges to their parents go with them; a
+    /// derived asset that is kept loses the link to a removed parent (counted
+    /// in `detached_children`). After the commit, the library's copy of each
+    /// file (its blob) and its thumbnail are deleted when no asset refers to
+    /// them any more; files referenced in place are never touched. All or
+    /// nothing: an unknown id (not_found) or a failed write removes nothing.
+    Result<RemoveReport> remove(std::span<const AssetId> ids);
 
     Result<std::int64_t> create_collection(std::string_view name);
     Result<void> add_to_collection(std::string_view collection, std::span<const AssetId> ids);
@@ -164,12 +239,15 @@ public:
     /// 2-core machine)
     /// through its own connection, so other calls on this Library are not
     /// blocked while it loads: run it on a worker thread after opening. Until
-    /// it is loaded, and whenever the library changed since (any write, by any
-    /// connection), searches and facet counts run in SQL: always correct,
-    /// slower for broad filters at a million assets. Call it again after an
-    /// import to get the fast path back.
+    /// it is loaded, searches and facet counts run in SQL: always correct,
+    /// slower for broad filters at a million assets. Once loaded it stays
+    /// current by itself: before each use it applies the writes of every
+    /// connection since its last use (new assets by id; edited, re-tagged and
+    /// removed ones from the `asset_changes` log written by triggers); after
+    /// more than 50,000 changed rows it is loaded again, in that call.
     Result<void> preload_index();
-    /// Whether the in-memory index is loaded and current.
+    /// Whether the in-memory index is loaded (and, after catching up with
+    /// any writes, usable).
     [[nodiscard]] bool index_ready();
 
     // ---- maintenance ---------------------------------------------------------

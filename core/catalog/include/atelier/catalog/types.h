@@ -55,6 +55,7 @@ struct Tag {
     std::string value;
     double confidence = 1.0;  ///< 0..1
     std::string source;       ///< tagger id and version, or "user"
+    std::string model_hash;   ///< SHA-256 of the tagger's model weights; empty for statistical taggers
 };
 
 /// One parent of a derived asset.

@@ -8,6 +8,10 @@
 /// memory. Writes go to a temporary file in the target folder and are renamed
 /// into place, so a failed write never leaves a half-written file.
 /// All functions are thread-safe (each call uses its own OIIO objects).
+///
+/// OpenImageIO lives in a codec module (`libatelier_imageio_oiio.so`) that is
+/// loaded by the first probe, load or save — or by `preload()` — so programs
+/// that never decode an image don't pay its ~0.5 s of library loading.
 
 #include <cstdint>
 #include <filesystem>
@@ -77,6 +81,15 @@ Result<void> save(const Image& image, const std::filesystem::path& path, const S
 const std::vector<std::string>& writable_extensions();
 /// Whether OIIO has a reader for this extension.
 bool readable_extension(const std::filesystem::path& path);
+
+/// Loads the codec module now rather than on the first probe/load/save, e.g.
+/// from a background thread once a window is up. Returns what was loaded
+/// ("OpenImageIO 2.4.7 (/usr/lib/atelier/libatelier_imageio_oiio.so)").
+/// Errors: not_found (the module is missing; the message lists where it
+/// looked and says to reinstall or set ATELIER_IMAGEIO_MODULE), unsupported
+/// (it cannot be loaded, or belongs to another build). Every later call
+/// returns the same error. Thread-safe; loads at most once.
+Result<std::string> preload();
 
 /// The ICC profile's description ("sRGB IEC61966-2.1"), from its `desc` tag
 /// (v2 textDescriptionType or v4 multiLocalizedUnicodeType); empty if none.

@@ -39,27 +39,48 @@ inline int hamming(std::uint64_t a, std::uint64_t b) noexcept {
 std::string hash_hex(std::uint64_t h);
 Result<std::uint64_t> parse_hash_hex(std::string_view hex);
 
-/// Multi-index hashing (Norouzi et al.): the 64 bits are split into four
-/// 16-bit substrings, each with its own bucket table; a query within radius r
-/// probes, in each table, every key within ⌊r/4⌋ of the query's substring
-/// (pigeonhole), then checks full distances. Exact: returns every stored
-/// hash within the radius. Not synchronised: concurrent `query` calls are
-/// safe, `add` must not run concurrently with anything else.
+/// Multi-index hashing (Norouzi, Punjani & Fleet): the 64 bits are split
+/// into m substrings (4 × 16 bits by default), each indexed by its own
+/// bucket table. A query within radius r = m·s + a probes, in the first a+1
+/// tables, every key within s of the query's substring and in the others
+/// every key within s−1 (pigeonhole), then checks full distances. Exact:
+/// returns every stored hash within the radius, once. A radius so large that
+/// probing would touch most entries falls back to a linear scan (still
+/// exact). Hashes added since the tables were last built are scanned
+/// linearly; `add` rebuilds the tables when that tail exceeds
+/// `kMaxUnindexed` + 1/16 of the indexed hashes (amortised O(1) per add), and
+/// `compact` indexes everything now (call it after loading in bulk).
+///
+/// Thread safety: concurrent `query` calls are safe; `add`, `compact` and
+/// `reserve` must not run concurrently with anything else.
 class HashIndex {
 public:
     struct Match {
         std::uint32_t id;  ///< the value given to `add`
         int distance;
     };
+    static constexpr int kDefaultSubstrings = 4;
+    static constexpr std::size_t kMaxUnindexed = 4096;
+
     HashIndex();
+    /// `substrings` (clamped to 4..16): how many tables the hash is split
+    /// over; 4 (16-bit tables) is the fastest for ~10^5–10^7 hashes at radius
+    /// ≤ 12 (see docs/PERFORMANCE.md).
+    explicit HashIndex(int substrings);
     ~HashIndex();
     HashIndex(HashIndex&&) noexcept;
     HashIndex& operator=(HashIndex&&) noexcept;
 
     /// Adds a hash with a caller-chosen id (ids need not be unique or dense).
     void add(std::uint64_t hash, std::uint32_t id);
+    /// Builds the tables over every hash added so far.
+    void compact();
+    /// Reserves room for `n` hashes in total.
+    void reserve(std::size_t n);
     [[nodiscard]] std::size_t size() const noexcept;
-    /// Every stored hash within `radius` (0..64) of `hash`, nearest first.
+    [[nodiscard]] int substrings() const noexcept;
+    /// Every stored hash within `radius` (clamped to 0..64) of `hash`, nearest
+    /// first (ties by id).
     [[nodiscard]] std::vector<Match> query(std::uint64_t hash, int radius) const;
 
 private:

@@ -6,8 +6,9 @@
 /// gradient, photographic, line art, textured/noisy — each with a confidence
 /// (the five sum to 1) — and a 0..1 complexity score. The rules are
 /// calibrated on the procedural evaluation set (docs/TAGGING.md has the
-/// confusion matrix). When a learned "drawing" probability is available
-/// (nsfwjs moderation) it can be blended in through `StyleHints`.
+/// confusion matrix). When the moderation tagger ran too, the pipeline blends
+/// its learned drawn-versus-photo signal into the photographic class
+/// (`blend_style_with_drawn`).
 
 #include <array>
 #include <memory>
@@ -21,6 +22,8 @@ namespace atelier::ops {
 enum class Style { flat, gradient, photographic, line_art, textured };
 inline constexpr int kStyleCount = 5;
 std::string_view style_name(Style s) noexcept;
+/// The class of a name from `style_name` (flat for an unknown name).
+Style style_from_name(std::string_view name) noexcept;
 
 /// The statistics the style rules read (exposed for tests and calibration).
 struct StyleFeatures {
@@ -50,5 +53,26 @@ Result<StyleAnalysis> analyse_style(const Image& preview);
 /// Tags: style (the best class name, with its confidence), style.<class>
 /// (confidence of each class), complexity.
 std::unique_ptr<Tagger> make_style_tagger();
+
+/// Exponent of the drawn-versus-photo blend: photographic × (1 − drawn)^w.
+/// Maximum likelihood on evaluation seed 1 gave w = 0.90; 1 (the plain
+/// product of the two experts) is shipped (tests/tag_moderation/
+/// fit_style_drawn.py, docs/TAGGING.md).
+inline constexpr double kDrawnWeight = 1.0;
+
+/// Blends nsfwjs's drawn probability (drawing + hentai) into statistical
+/// style confidences: photographic is multiplied by (1 − drawn)^kDrawnWeight
+/// and the five renormalised. One-sided: a confident "drawing" is strong
+/// evidence against a photograph, a low one no evidence for it (the model
+/// scores flat shapes and line art "neutral"). `drawn` is clamped to
+/// 1e-4..1−1e-4 (NaN counts as 0).
+std::array<double, kStyleCount> blend_drawn(const std::array<double, kStyleCount>& confidence, double drawn);
+
+/// When `report` holds the style tagger's tags and a `style.drawn` tag (the
+/// moderation tagger), rewrites style and style.<class> with `blend_drawn`
+/// (their model_hash becomes the moderation model's) and adds
+/// style.statistical (the class before blending). Otherwise does nothing.
+/// `TagPipeline::run` and `run_batch` call it after all taggers.
+void blend_style_with_drawn(TagReport& report);
 
 }  // namespace atelier::ops

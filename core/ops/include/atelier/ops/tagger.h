@@ -85,6 +85,11 @@ public:
     virtual ~Tagger() = default;
     [[nodiscard]] virtual const TaggerInfo& info() const noexcept = 0;
     [[nodiscard]] virtual Result<std::vector<Tag>> tag(const TagInput& input) const = 0;
+    /// Tags several images at once, one result per input in order. The
+    /// default calls `tag` for each; learned taggers override it to run one
+    /// batched forward pass. Same thread-safety rules as `tag`.
+    [[nodiscard]] virtual std::vector<Result<std::vector<Tag>>> tag_batch(
+        const std::vector<const TagInput*>& inputs) const;
 
 protected:
     /// Builds a tag stamped with this tagger's id@version and model hash.
@@ -132,6 +137,16 @@ public:
     /// `TaggerProblem` instead.
     [[nodiscard]] Result<TagReport> run(const Image& image, const FileFacts* file = nullptr,
                                         const CancelToken& cancel = {}) const;
+
+    /// Runs every tagger over several images, each tagger once over the whole
+    /// batch (`Tagger::tag_batch`: the moderation model then makes one
+    /// forward pass for the batch). One result per image, in order, as `run`
+    /// would give it; `files` is empty or has one entry (may be null) per
+    /// image. Report timings are the batch's per-tagger time divided by the
+    /// batch size. Errors (for all images) only when cancelled.
+    [[nodiscard]] Result<std::vector<Result<TagReport>>> run_batch(const std::vector<const Image*>& images,
+                                                                   const std::vector<const FileFacts*>& files = {},
+                                                                   const CancelToken& cancel = {}) const;
 
 private:
     std::vector<std::unique_ptr<Tagger>> m_taggers;

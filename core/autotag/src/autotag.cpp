@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+#include "atelier/autotag/autotag.h"
+
+#include "atelier/base/hash.h"
+#include "atelier/ml/registry.h"
+#include "atelier/ml/runtime.h"
+#include "atelier/ops/tag_hash.h"
+#include "atelier/ops/tag_moderation.h"
+#include "atelier/ops/tagger.h"
+
+namespace atelier::autotag {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+class OpsAutoTagger final : public catalog::AutoTagger {
+public:
+    OpsAutoTagger(ops::TagPipeline pipeline, std::shared_ptr<ml::Runtime> runtime, std::shared_ptr<ml::Model> model,
+                  std::string embedding_model, imageio::ImageLimits limits)
+        : m_pipeline(std::move(pipeline)),
+          m_runtime(std::move(runtime)),
+          m_model(std::move(model)),
+          m_embedding_model(std::move(embedding_model)),
+          m_limits(limits) {
+        for (const auto& t : m_pipeline.taggers())
+            m_stamps.push_back({t->info().id, t->info().version, t->info().model_hash});
+    }
+
+    [[nodiscard]] std::vector<catalog::TaggerStamp> taggers() const override { return m_stamps; }
+
+    Result<catalog::AutoTagResult> tag(const fs::path& file, const CancelToken& cancel) override {
+        auto info = imageio::probe(file, m_limits);
+        if (!info) return info.error();
+        auto img = imageio::load(file, m_limits);
+        if (!img) return img.error();
+        ops::FileFacts facts;
+        facts.format = info->format;
+        facts.file_bytes = info->file_bytes;
+        facts.bits_per_sample = info->bits_per_sample;
+        facts.frames = info->subimages;
+        auto report = m_pipeline.run(*img, &facts, cancel);
+        if (!report) return report.error().with_context(file.string());
+        catalog::AutoTagResult out;
+        catalog::PerceptualHashes hashes;
+        int hash_parts = 0;
+        for (const auto& t : report->tags) {
+            if (t.name.rfind("hash.", 0) == 0) {
+                auto text = std::get_if<std::string>(&t.value);
+                auto h = text ? ops::parse_hash_hex(*text) : Result<std::uint64_t>(fail(Errc::internal, "no hex"));
+                if (!h) {
+                    out.problems.push_back(t.tagger + ": unreadable " + t.name);
+                    continue;
+                }
+                if (t.name == "hash.phash") {
+                    hashes.phash = *h;
+                    out.hashes_source = t.tagger;
+                    ++hash_parts;
+                } else if (t.name == "hash.phash_mirrored") {
+                    hashes.phash_mirrored = *h;
+                } else if (t.name == "hash.dhash") {
+                    hashes.dhash = *h;
+                }
+                continue;
+            }
+            if (t.name == "embedding.dims") continue;
+            out.tags.push_back({t.name, ops::tag_value_string(t.value), t.confidence, t.tagger, t.model_hash});
+        }
+        if (hash_parts > 0) out.hashes = hashes;
+        for (const auto& p : report->problems)
+            out.problems.push_back(p.tagger + ": " + p.error.message);
+        if (m_model) {
+            auto m = ops::moderate(*m_model, {&*img}, true, cancel);
+            if (m && !m->empty() && !m->front().embedding.empty()) {
+                out.embedding = std::move(m->front().embedding);
+                out.embedding_model = m_embedding_model;
+            } else if (!m) {
+                out.problems.push_back("embedding: " + m.error().message);
+            }
+        }
+        return out;
+    }
+
+private:
+    ops::TagPipeline m_pipeline;
+    std::shared_ptr<ml::Runtime> m_runtime;  // keeps the model's runtime alive
+    std::shared_ptr<ml::Model> m_model;
+    std::string m_embedding_model;
+    imageio::ImageLimits m_limits;
+    std::vector<catalog::TaggerStamp> m_stamps;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<catalog::AutoTagger>> make_auto_tagger(const Options& options, std::string* note) {
+    auto pipeline = ops::TagPipeline::with_builtin_taggers();
+    std::shared_ptr<ml::Runtime> runtime;
+    std::shared_ptr<ml::Model> model;
+    std::string embedding_model;
+    if (options.moderation) {
+        auto loaded = [&]() -> Result<void> {
+            const auto reg = ml::ModelRegistry::scan(options.model_dirs);
+            auto mf = reg.resolve("nsfwjs-mobilenetv2");
+            if (!mf) return mf.error();
+            ml::RuntimeOptions ro;
+            ro.device = options.device;
+            auto rt = ml::Runtime::create(ro);
+            if (!rt) return rt.error();
+            auto m = (*rt)->load(**mf);
+            if (!m) return m.error();
+            std::string weights_hash;
+            for (const auto& f : (*mf)->files)
+                if (f.path.find("shard") != std::string::npos) weights_hash = to_hex(f.sha256);
+            ATELIER_TRY(pipeline.add(ops::make_moderation_tagger(*m, weights_hash, (*mf)->version)));
+            const auto& info = pipeline.taggers().back()->info();
+            embedding_model = info.qualified() + "#" + weights_hash.substr(0, 16);
+            runtime = *rt;
+            model = *m;
+            return ok();
+        }();
+        if (!loaded && note)
+            *note = "moderation and embeddings skipped: " + loaded.error().message +
+                    " (install the model with ./installer/setup.sh models)";
+    }
+    return std::shared_ptr<catalog::AutoTagger>(std::make_shared<OpsAutoTagger>(
+        std::move(pipeline), std::move(runtime), std::move(model), std::move(embedding_model), options.limits));
+}
+
+}  // namespace atelier::autotag
