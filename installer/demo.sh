@@ -68,8 +68,14 @@ mkdir -p "$DEMO_DIR/signed"
 CA_PEM="${XDG_DATA_HOME:-$HOME/.local/share}/atelier/keys/ca.pem"
 "$ATELIER" verify "$DEMO_DIR/signed/waves-2048.png" --trust "$CA_PEM"
 "$ATELIER" verify "$DEMO_DIR/signed/dots-web.jpg" --trust "$CA_PEM"
-"$ATELIER" convert "$DEMO_DIR/signed/waves-2048.png" "$DEMO_DIR/signed/waves-web.jpg" --resize 800x --quality 85 --sign
+# convert, upscale and export sign what they write (--no-sign opts out); TIFF and WebP carry credentials too.
+"$ATELIER" convert "$DEMO_DIR/signed/waves-2048.png" "$DEMO_DIR/signed/waves-web.jpg" --resize 800x --quality 85
 "$ATELIER" verify "$DEMO_DIR/signed/waves-web.jpg" --trust "$CA_PEM"
+"$ATELIER" convert "$DEMO_DIR/signed/waves-web.jpg" "$DEMO_DIR/signed/waves-web.webp" --quality 85
+"$ATELIER" convert "$DEMO_DIR/signed/waves-2048.png" "$DEMO_DIR/signed/waves-print.tif"
+"$ATELIER" verify "$DEMO_DIR/signed/waves-web.webp" --trust "$CA_PEM"
+"$ATELIER" verify "$DEMO_DIR/signed/waves-print.tif" --trust "$CA_PEM"
+for f in "$DEMO_DIR/exported/"*; do "$ATELIER" verify "$f" --trust "$CA_PEM" || [[ $? -eq 2 ]]; done
 "$ATELIER" log verify
 
 # The marketplace backend on loopback (issue 7): publish a sample in chunks, browse, buy, download,

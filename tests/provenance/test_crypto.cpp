@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "atelier/provenance/cose.h"
 #include "atelier/provenance/crypto.h"
@@ -123,5 +125,85 @@ TEST(Crypto, KeyStoreCreatesPrivateKeysOnFirstUseAndReusesThem) {
     EXPECT_NE(refused.error().message.find("chmod 600"), std::string::npos);
     // The message never carries key material.
     EXPECT_EQ(refused.error().message.find("PRIVATE KEY"), std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Crypto, KeyStoreFirstUseIsAtomicAcrossConcurrentCallers) {
+    // Eight callers on a fresh folder (as parallel exports at first launch):
+    // one CA and one identity come out, every caller gets the same, and the
+    // files on disk pair up.
+    const auto dir = temp_dir("keys-race");
+    std::vector<std::thread> threads;
+    std::vector<Result<SigningIdentity>> got(8, fail(Errc::internal, "not run"));
+    for (std::size_t i = 0; i < got.size(); ++i)
+        threads.emplace_back([&, i] { got[i] = KeyStore(dir / "keys").identity(SigningAlg::es256); });
+    for (auto& t : threads)
+        t.join();
+    for (const auto& g : got) {
+        ASSERT_TRUE(g.ok()) << g.error().message;
+        EXPECT_EQ(g->chain.front().der(), got[0]->chain.front().der());
+        EXPECT_EQ(g->chain.back().der(), got[0]->chain.back().der());
+    }
+    auto stored = KeyStore(dir / "keys").identity(SigningAlg::es256);
+    ASSERT_TRUE(stored.ok()) << stored.error().message;
+    EXPECT_EQ(stored->chain.front().der(), got[0]->chain.front().der());
+    auto anchors = Certificate::load_bundle(dir / "keys" / "ca.pem");
+    ASSERT_TRUE(anchors.ok());
+    EXPECT_TRUE(check_chain(stored->chain, *anchors).trusted);
+    // No temp file is left behind; every private file is 0600.
+    for (const auto& e : std::filesystem::directory_iterator(dir / "keys")) {
+        EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+        struct stat st {};
+        ASSERT_EQ(::stat(e.path().c_str(), &st), 0);
+        if (e.path().extension() == ".key" || e.path().filename() == ".lock") {
+            EXPECT_EQ(st.st_mode & 0777, 0600u) << e.path();
+        }
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Crypto, KeyStoreRefusesAKeyPairedWithAnotherCertificate) {
+    const auto dir = temp_dir("keys-mix");
+    KeyStore store(dir / "keys");
+    ASSERT_TRUE(store.identity(SigningAlg::es256).ok());
+    // Someone copies another key over ours.
+    auto other = Key::generate(SigningAlg::es256);
+    ASSERT_TRUE(other.ok());
+    ASSERT_TRUE(other->save(dir / "keys" / "signer-es256.key").ok());
+    auto mixed = store.identity(SigningAlg::es256);
+    ASSERT_FALSE(mixed.ok());
+    EXPECT_EQ(mixed.error().code, Errc::corrupt_data);
+    EXPECT_NE(mixed.error().message.find("do not belong together"), std::string::npos);
+    EXPECT_EQ(mixed.error().message.find("PRIVATE KEY"), std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Crypto, PassphraseProtectedKeysNeverPrompt) {
+    const auto dir = temp_dir("keys-pass");
+    // First use with a passphrase: both private keys are stored encrypted (PKCS#8, scrypt).
+    KeyStore locked(dir / "keys", "correct horse");
+    auto id = locked.identity(SigningAlg::es256);
+    ASSERT_TRUE(id.ok()) << id.error().message;
+    for (const char* f : {"ca.key", "signer-es256.key"}) {
+        std::ifstream in(dir / "keys" / f);
+        const std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        EXPECT_NE(pem.find("BEGIN ENCRYPTED PRIVATE KEY"), std::string::npos) << f;
+    }
+    // Without it: a clear error naming the variable, at once (no terminal prompt).
+    auto none = KeyStore(dir / "keys", "").identity(SigningAlg::es256);
+    ASSERT_FALSE(none.ok());
+    EXPECT_EQ(none.error().code, Errc::permission_denied);
+    EXPECT_NE(none.error().message.find("ATELIER_KEY_PASSPHRASE"), std::string::npos);
+    auto wrong = KeyStore(dir / "keys", "wrong").identity(SigningAlg::es256);
+    ASSERT_FALSE(wrong.ok());
+    EXPECT_NE(wrong.error().message.find("wrong passphrase"), std::string::npos);
+    EXPECT_EQ(wrong.error().message.find("PRIVATE KEY"), std::string::npos);
+    // With it: the same identity, usable for signing.
+    auto again = KeyStore(dir / "keys", "correct horse").identity(SigningAlg::es256);
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_EQ(again->chain.front().der(), id->chain.front().der());
+    auto sig = sign_bytes(again->key, SigningAlg::es256, Bytes{1, 2, 3});
+    ASSERT_TRUE(sig.ok());
+    EXPECT_TRUE(verify_bytes(id->chain.front().public_key(), SigningAlg::es256, Bytes{1, 2, 3}, *sig).value());
     std::filesystem::remove_all(dir);
 }

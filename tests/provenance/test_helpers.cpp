@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "test_helpers.h"
 
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <mutex>
 
+#include "atelier/base/paths.h"
 #include "atelier/image/procedural.h"
 #include "atelier/imageio/imageio.h"
 
@@ -18,6 +22,25 @@ std::filesystem::path temp_dir(const std::string& name) {
 Bytes make_image(const std::string& ext, int width, int height, std::uint32_t seed) {
     auto img = procedural::seamless_waves(width, height, seed);
     if (!img) return {};
+    const auto dir = temp_dir("img");
+    const auto file = dir / ("image" + ext);
+    if (!imageio::save(*img, file)) return {};
+    auto bytes = read_file_bytes(file);
+    std::filesystem::remove_all(dir);
+    return bytes ? *bytes : Bytes{};
+}
+
+Bytes make_rgba_image(const std::string& ext, int width, int height, std::uint32_t seed) {
+    auto rgb = procedural::seamless_waves(width, height, seed);
+    if (!rgb) return {};
+    auto img = Image::create(width, height, 4, PixelType::u8, true);
+    if (!img) return {};
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x) {
+            for (int c = 0; c < 3; ++c)
+                img->set_sample(x, y, c, rgb->sample(x, y, c));
+            img->set_sample(x, y, 3, static_cast<float>(x) / static_cast<float>(width));
+        }
     const auto dir = temp_dir("img");
     const auto file = dir / ("image" + ext);
     if (!imageio::save(*img, file)) return {};
@@ -70,5 +93,25 @@ std::size_t find_bytes(const Bytes& hay, std::string_view needle, std::size_t fr
                           [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); });
     return it == hay.end() ? std::string::npos : static_cast<std::size_t>(it - hay.begin());
 }
+
+#ifdef ATELIER_CLI
+CliRun run_cli(const std::string& args, const std::filesystem::path& home) {
+    std::string models;
+    for (const auto& d : paths::model_dirs())
+        models += (models.empty() ? "" : ":") + d.string();
+    const std::string cmd = "XDG_DATA_HOME='" + (home / "data").string() + "' XDG_CACHE_HOME='" +
+                            (home / "cache").string() + "' ATELIER_MODELS_DIR='" + models + "' '" + ATELIER_CLI + "' " +
+                            args + " 2>&1";
+    CliRun r;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return r;
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p))
+        r.out.append(buf, n);
+    const int st = ::pclose(p);
+    r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
+#endif
 
 }  // namespace atelier::provenance::testing

@@ -115,7 +115,7 @@ std::vector<Signed> files_we_sign() {
         auto r = sign_asset(asset, spec, test_identity(alg));
         EXPECT_TRUE(r.ok()) << name << ": " << r.error().message;
         if (!r.ok()) return;
-        const std::string fmt = name.ends_with(".png") ? "image/png" : "image/jpeg";
+        const std::string fmt = mime_type_for_name(name);
         out.push_back({std::move(name), fmt, std::move(r->asset), std::move(spec), r->manifest_label});
     };
     add("generated.png", make_image(".png", 96, 64, 1), generated_spec());
@@ -138,6 +138,14 @@ std::vector<Signed> files_we_sign() {
     comp.actions.push_back({"c2pa.edited", digital_source::composite_trained, json::object(), {}, ""});
     comp.license = json{{"terms", "extended"}, {"licensor", "Test Creator"}, {"scope", "merchandise"}};
     add("composite.jpg", make_image(".jpg", 64, 64, 7), comp);
+    add("generated.tif", make_image(".tif", 64, 48, 12), generated_spec());
+    add("generated.webp", make_image(".webp", 64, 48, 13), generated_spec());
+    // A WebP with alpha (extended already) carrying a signed TIFF as its parent.
+    ManifestSpec webp_child;
+    webp_child.ingredients.push_back({out[out.size() - 2].asset, "generated.tif", "parentOf"});
+    webp_child.actions.push_back({"c2pa.opened", "", json::object(), {0}, ""});
+    webp_child.actions.push_back({"c2pa.converted", "", json::object(), {}, ""});
+    add("converted.webp", make_rgba_image(".webp", 40, 40, 14), webp_child);
     return out;
 }
 
@@ -146,7 +154,7 @@ std::vector<Signed> files_we_sign() {
 TEST(Peer, ReferenceReadsEverythingWeSignWithoutFailures) {
     REQUIRE_PEER();
     const auto files = files_we_sign();
-    ASSERT_EQ(files.size(), 6u);
+    ASSERT_EQ(files.size(), 9u);
     json jobs = json::array();
     for (const auto& f : files) {
         const auto p = write(f.name, f.asset);
@@ -232,10 +240,14 @@ TEST(Peer, TamperingIsDetectedWithTheReferenceCodes) {
         std::string ext, where, code;
     };
     const std::vector<Case> cases = {
-        {".png", "pixels", "assertion.dataHash.mismatch"}, {".png", "assertion", "assertion.hashedURI.mismatch"},
-        {".png", "claim", "claimSignature.mismatch"},      {".png", "signature", "claimSignature.mismatch"},
-        {".jpg", "pixels", "assertion.dataHash.mismatch"}, {".jpg", "assertion", "assertion.hashedURI.mismatch"},
-        {".jpg", "claim", "claimSignature.mismatch"},      {".jpg", "signature", "claimSignature.mismatch"},
+        {".png", "pixels", "assertion.dataHash.mismatch"},  {".png", "assertion", "assertion.hashedURI.mismatch"},
+        {".png", "claim", "claimSignature.mismatch"},       {".png", "signature", "claimSignature.mismatch"},
+        {".jpg", "pixels", "assertion.dataHash.mismatch"},  {".jpg", "assertion", "assertion.hashedURI.mismatch"},
+        {".jpg", "claim", "claimSignature.mismatch"},       {".jpg", "signature", "claimSignature.mismatch"},
+        {".tif", "pixels", "assertion.dataHash.mismatch"},  {".tif", "assertion", "assertion.hashedURI.mismatch"},
+        {".tif", "claim", "claimSignature.mismatch"},       {".tif", "signature", "claimSignature.mismatch"},
+        {".webp", "pixels", "assertion.dataHash.mismatch"}, {".webp", "assertion", "assertion.hashedURI.mismatch"},
+        {".webp", "claim", "claimSignature.mismatch"},      {".webp", "signature", "claimSignature.mismatch"},
     };
     json jobs = json::array();
     std::vector<ValidationReport> ours;
@@ -245,7 +257,10 @@ TEST(Peer, TamperingIsDetectedWithTheReferenceCodes) {
         auto fmt = detect_format(r->asset);
         auto em = find_manifest(r->asset, *fmt);
         std::size_t off = 0;
-        if (c.where == "pixels") off = em->offset + em->length + (r->asset.size() - em->offset - em->length) / 2;
+        const bool at_end = *fmt == AssetFormat::tiff || *fmt == AssetFormat::webp;  // manifest last
+        if (c.where == "pixels")
+            off =
+                at_end ? em->offset * 2 / 3 : em->offset + em->length + (r->asset.size() - em->offset - em->length) / 2;
         if (c.where == "assertion") off = find_bytes(r->asset, "print and web") + 2;
         if (c.where == "claim") off = find_bytes(r->asset, "xmp.iid:") + 9;
         if (c.where == "signature") off = em->offset + em->length - (c.ext == ".png" ? 4 : 0) - 5;
@@ -253,7 +268,7 @@ TEST(Peer, TamperingIsDetectedWithTheReferenceCodes) {
         const auto p = write("tampered-" + c.where + c.ext, r->asset);
         jobs.push_back({{"op", "read"},
                         {"file", p.string()},
-                        {"format", c.ext == ".png" ? "image/png" : "image/jpeg"},
+                        {"format", mime_type_for_name(c.ext)},
                         {"trust", anchor_file().string()}});
         ours.push_back(validate_asset(r->asset, {{test_ca().certificate()}}));
     }
@@ -297,8 +312,8 @@ TEST(Peer, OurReaderAgreesWithTheReferenceOnFilesItSigns) {
         json::array({{{"action", "c2pa.opened"}, {"parameters", {{"ingredientIds", json::array({"parent"})}}}}});
     json jobs = json::array();
     std::vector<std::pair<std::filesystem::path, std::string>> outputs;
-    for (const std::string ext : {".png", ".jpg"}) {
-        const std::string fmt = ext == ".png" ? "image/png" : "image/jpeg";
+    for (const std::string ext : {".png", ".jpg", ".tif", ".webp"}) {
+        const std::string fmt = mime_type_for_name(ext);
         const auto in = write("ref-in" + ext, make_image(ext, 64, 48, 9));
         const auto out1 = peer().work / ("ref-created" + ext);
         const auto out2 = peer().work / ("ref-opened" + ext);
@@ -344,7 +359,10 @@ TEST(Peer, OurReaderAgreesWithTheReferenceOnFilesItSigns) {
         EXPECT_EQ(ours.active_label, theirs.at("report").at("active_manifest"));
         // Tampering their file: both readers flag the same thing.
         Bytes t = *bytes;
-        t[t.size() - 40] ^= 0x01;  // in the image data, after the manifest
+        auto em = find_manifest(t, *detect_format(t));
+        ASSERT_TRUE(em.ok() && em->store) << em.error().message;
+        // In the image data: after the manifest, or before it where it comes last (TIFF, WebP).
+        t[em->offset + em->length + 64 > t.size() ? em->offset / 2 : t.size() - 40] ^= 0x01;
         const ValidationReport bad = validate_asset(t, {{test_ca().certificate()}});
         EXPECT_TRUE(bad.active.has_failure("assertion.dataHash.mismatch")) << bad.to_json().dump(1);
     }
@@ -388,4 +406,163 @@ TEST(Peer, ReferenceAgreesWithTheInteropReadme) {
             if (c.rfind("cawg.", 0) != 0) theirs.insert(c);
         EXPECT_EQ(codes(ours.active.failure), theirs);
     }
+}
+
+#ifdef ATELIER_CLI
+TEST(Peer, ReferenceReadsWhatTheCliExports) {
+    REQUIRE_PEER();
+    const auto home = temp_dir("peer-cli");
+    const auto in = home / "in.png";
+    ASSERT_TRUE(write_file_atomic(in, make_image(".png", 40, 32, 31)).ok());
+    std::vector<std::filesystem::path> outputs;
+    for (const std::string ext : {".jpg", ".tif", ".webp"}) {
+        const auto out = home / ("converted" + ext);
+        auto c = run_cli("convert '" + in.string() + "' '" + out.string() + "' --resize 20x", home);
+        ASSERT_EQ(c.code, 0) << c.out;
+        outputs.push_back(out);
+    }
+    auto imp = run_cli("import '" + (home / "converted.tif").string() + "' --licence personal", home);
+    ASSERT_EQ(imp.code, 0) << imp.out;
+    auto ex = run_cli("--json export 1 '" + (home / "exported").string() + "'", home);
+    ASSERT_EQ(ex.code, 0) << ex.out;
+    const json ej = json::parse(ex.out, nullptr, false);
+    ASSERT_TRUE(ej.is_array() && !ej.empty()) << ex.out;
+    outputs.emplace_back(ej[0].at("path").get<std::string>());
+    auto up = run_cli("upscale '" + (home / "converted.webp").string() + "' '" + (home / "upscaled.png").string() +
+                          "' --model esrgan-slim --device cpu",
+                      home);
+    ASSERT_EQ(up.code, 0) << up.out << "\n(the esrgan-slim model comes with installer/setup.sh models)";
+    outputs.push_back(home / "upscaled.png");
+
+    const std::string anchor = (home / "data/atelier/keys/ca.pem").string();
+    json jobs = json::array();
+    for (const auto& p : outputs) {
+        jobs.push_back(
+            {{"op", "read"}, {"file", p.string()}, {"format", mime_type_for_name(p.string())}, {"trust", anchor}});
+        jobs.push_back({{"op", "read"}, {"file", p.string()}, {"format", mime_type_for_name(p.string())}});
+    }
+    const json results = run_peer(jobs);
+    ASSERT_EQ(results.size(), jobs.size());
+    const std::vector<std::vector<std::string>> expected_actions = {{"c2pa.opened", "c2pa.converted", "c2pa.resized"},
+                                                                    {"c2pa.opened", "c2pa.converted", "c2pa.resized"},
+                                                                    {"c2pa.opened", "c2pa.converted", "c2pa.resized"},
+                                                                    {"c2pa.opened", "c2pa.published"},
+                                                                    {"c2pa.opened", "c2pa.resized"}};
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        SCOPED_TRACE(outputs[i].string());
+        ASSERT_TRUE(results[2 * i].at("ok").get<bool>()) << results[2 * i].dump();
+        ASSERT_TRUE(results[2 * i + 1].at("ok").get<bool>()) << results[2 * i + 1].dump();
+        const json& tr = results[2 * i].at("report");
+        EXPECT_EQ(tr.at("validation_state"), "Trusted") << tr.at("validation_results").dump(1);
+        EXPECT_TRUE(tr.at("validation_results").at("activeManifest").at("failure").empty());
+        const json& ur = results[2 * i + 1].at("report");
+        EXPECT_EQ(codes(ur.at("validation_results").at("activeManifest").at("failure")),
+                  std::set<std::string>{"signingCredential.untrusted"});
+        // Their reading of the actions and the parent matches what we wrote, and ours agrees on the verdict.
+        const json& m = tr.at("manifests").at(tr.at("active_manifest").get<std::string>());
+        const json* actions = find_assertion(m, "c2pa.actions.v2");
+        ASSERT_NE(actions, nullptr);
+        std::vector<std::string> names;
+        for (const auto& a : actions->at("data").at("actions"))
+            names.push_back(a.at("action"));
+        EXPECT_EQ(names, expected_actions[i]);
+        ASSERT_EQ(m.value("ingredients", json::array()).size(), 1u);
+        auto bytes = read_file_bytes(outputs[i]);
+        ASSERT_TRUE(bytes.ok());
+        auto anchors = Certificate::load_bundle(anchor);
+        ASSERT_TRUE(anchors.ok());
+        const ValidationReport ours = validate_asset(*bytes, {*anchors});
+        EXPECT_EQ(std::string(state_name(ours.state)), tr.at("validation_state").get<std::string>());
+        EXPECT_EQ(ours.active_label, tr.at("active_manifest"));
+    }
+    // The export carries the converted TIFF's manifest; the reference sees both.
+    EXPECT_EQ(results[6].at("report").at("manifests").size(), 2u);
+    std::filesystem::remove_all(home);
+}
+#endif
+
+namespace {
+/// A two-page 2x1 grey little-endian TIFF (the reference puts its store in a trailing IFD of its own).
+Bytes two_page_tiff() {
+    auto le16 = [](Bytes& b, std::uint32_t v) {
+        b.push_back(std::uint8_t(v));
+        b.push_back(std::uint8_t(v >> 8));
+    };
+    auto le32 = [&](Bytes& b, std::uint32_t v) {
+        le16(b, v & 0xffff);
+        le16(b, v >> 16);
+    };
+    const std::uint32_t n = 9, ifd_size = 2 + 12 * n + 4, ifd0 = 8, ifd1 = ifd0 + ifd_size, px = ifd1 + ifd_size;
+    Bytes t = {'I', 'I', 42, 0};
+    le32(t, ifd0);
+    for (std::uint32_t page = 0; page < 2; ++page) {
+        le16(t, n);
+        const std::uint32_t e[9][4] = {{256, 3, 1, 2}, {257, 3, 1, 1}, {258, 3, 1, 8},
+                                       {259, 3, 1, 1}, {262, 3, 1, 1}, {273, 4, 1, px + 2 * page},
+                                       {277, 3, 1, 1}, {278, 3, 1, 1}, {279, 4, 1, 2}};
+        for (const auto& x : e) {
+            le16(t, x[0]);
+            le16(t, x[1]);
+            le32(t, x[2]);
+            le32(t, x[3]);  // SHORT values sit in the low half (little-endian)
+        }
+        le32(t, page == 0 ? ifd1 : 0);
+    }
+    t.insert(t.end(), {0x40, 0xC0, 0x80, 0x20});
+    return t;
+}
+}  // namespace
+
+TEST(Peer, MultiPageTiffSignedByTheReferenceIsReadAndResigned) {
+    REQUIRE_PEER();
+    const auto& id = test_identity(SigningAlg::es256);
+    const auto key = peer().work / "mp-signer.key";
+    const auto certs = peer().work / "mp-signer.pem";
+    ASSERT_TRUE(id.key.save(key).ok());
+    std::ofstream(certs) << id.chain[0].pem() << id.chain[1].pem();
+    const auto in = write("two-pages.tif", two_page_tiff());
+    const auto theirs = peer().work / "two-pages-ref.tif";
+    const json def = {
+        {"title", "two-pages.tif"},
+        {"assertions",
+         json::array({{{"label", "c2pa.actions.v2"},
+                       {"data",
+                        {{"actions", json::array({{{"action", "c2pa.created"},
+                                                   {"digitalSourceType", digital_source::algorithmic}}})}}}}})}};
+    json jobs = json::array({{{"op", "sign"},
+                              {"in", in.string()},
+                              {"out", theirs.string()},
+                              {"format", "image/tiff"},
+                              {"key", key.string()},
+                              {"certs", certs.string()},
+                              {"definition", def}}});
+    json r = run_peer(jobs);
+    ASSERT_EQ(r.size(), 1u);
+    ASSERT_TRUE(r[0].at("ok").get<bool>()) << r[0].dump();
+    auto ref_bytes = read_file_bytes(theirs);
+    ASSERT_TRUE(ref_bytes.ok());
+    // Ours finds their store (not in IFD0) and validates it.
+    const ValidationReport ours = validate_asset(*ref_bytes, {{test_ca().certificate()}});
+    EXPECT_EQ(ours.state, ValidationState::trusted) << ours.to_json().dump(1);
+
+    // Re-signing their file: their entry is removed, their manifest travels as the parent's.
+    ManifestSpec spec;
+    spec.ingredients.push_back({*ref_bytes, "two-pages-ref.tif", "parentOf"});
+    spec.actions.push_back({"c2pa.opened", "", json::object(), {0}, ""});
+    spec.actions.push_back({"c2pa.edited", "", json::object(), {}, ""});
+    auto mine = sign_asset(*ref_bytes, spec, id);
+    ASSERT_TRUE(mine.ok()) << mine.error().message;
+    auto stripped = strip_manifest(mine->asset, AssetFormat::tiff);
+    ASSERT_TRUE(stripped.ok());
+    EXPECT_FALSE(find_manifest(*stripped, AssetFormat::tiff)->store.has_value());  // only one C2PA entry was left
+    const auto out = write("two-pages-ours.tif", mine->asset);
+    r = run_peer(json::array(
+        {{{"op", "read"}, {"file", out.string()}, {"format", "image/tiff"}, {"trust", anchor_file().string()}}}));
+    ASSERT_EQ(r.size(), 1u);
+    ASSERT_TRUE(r[0].at("ok").get<bool>()) << r[0].dump();
+    const json& rep = r[0].at("report");
+    EXPECT_EQ(rep.at("validation_state"), "Trusted") << rep.at("validation_results").dump(1);
+    EXPECT_EQ(rep.at("active_manifest"), mine->manifest_label);
+    EXPECT_EQ(rep.at("manifests").size(), 2u);
+    EXPECT_EQ(validate_asset(mine->asset, {{test_ca().certificate()}}).state, ValidationState::trusted);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// atelier convert IN OUT [--resize WxH] [--filter F] [--quality Q] [--bits 8|16|32]
+// atelier convert IN OUT [--resize WxH] [--filter F] [--quality Q] [--bits 8|16|32] [--no-sign]
+// The output carries signed Content Credentials (the input as its parent).
 
 #include <charconv>
 #include <chrono>
@@ -8,7 +9,8 @@
 #include "atelier/imageio/imageio.h"
 #include "cli.h"
 #if ATELIER_HAVE_PROVENANCE
-#include "atelier/provenance/export.h"
+#include "atelier/provenance/container.h"
+#include "export_sign.h"
 #endif
 
 namespace atelier::cli {
@@ -38,7 +40,8 @@ struct ConvertArgs {
     int quality = 92;
     int bits = 0;
     bool wrap = false;
-    bool sign = false;
+    bool sign = false;  ///< accepted for old scripts: signing is the default
+    bool no_sign = false;
 };
 
 int run_convert(Context& ctx, const ConvertArgs& a) {
@@ -68,15 +71,28 @@ int run_convert(Context& ctx, const ConvertArgs& a) {
     else if (a.bits != 0)
         return report(ctx, fail(Errc::invalid_argument, "--bits must be 8, 16 or 32"), kUsage);
     if (auto r = imageio::save(result, a.out, opts); !r) return report(ctx, r.error());
+    nlohmann::json credentials = {{"signed", false}};
 #if ATELIER_HAVE_PROVENANCE
-    if (a.sign) {  // Content Credentials on the exported file; the input is its parent
+    if (!a.no_sign) {  // Content Credentials on the exported file; the input is its parent
         provenance::ExportSigning how;
         how.parents.push_back(a.in);
-        how.actions.push_back({"c2pa.converted", "", nlohmann::json::object(), {}, ""});
+        const bool same_format = provenance::mime_type_for_name(a.in) == provenance::mime_type_for_name(a.out);
+        nlohmann::json params = {{"quality", a.quality}};
+        if (a.bits) params["bits"] = a.bits;
+        if (!same_format)
+            how.actions.push_back({"c2pa.converted", "", params, {}, ""});
+        else if (a.resize.empty())
+            how.actions.push_back({"c2pa.transcoded", "", params, {}, ""});
         if (!a.resize.empty())
-            how.actions.push_back(
-                {"c2pa.resized", "", {{"width", result.width()}, {"height", result.height()}}, {}, ""});
-        if (auto s = provenance::sign_export(a.out, how); !s) return report(ctx, s.error());
+            how.actions.push_back({"c2pa.resized",
+                                   "",
+                                   {{"width", result.width()}, {"height", result.height()}, {"filter", a.filter}},
+                                   {},
+                                   ""});
+        how.log_action = "convert";
+        auto s = sign_outgoing(ctx, a.out, std::move(how));
+        if (!s) return report(ctx, s.error());
+        credentials = *s;
     }
 #endif
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -86,16 +102,23 @@ int run_convert(Context& ctx, const ConvertArgs& a) {
                     {"width", result.width()},
                     {"height", result.height()},
                     {"channels", result.channels()},
+                    {"credentials", credentials},
                     {"milliseconds", ms}});
     else if (!ctx.quiet)
         std::printf("%s -> %s (%dx%d, %d channels, %.0f ms)\n", a.in.c_str(), a.out.c_str(), result.width(),
                     result.height(), result.channels(), ms);
+#if ATELIER_HAVE_PROVENANCE
+    print_signing(ctx, credentials);
+#endif
     return kOk;
 }
 
 void add_sign_flag([[maybe_unused]] CLI::App* cmd, [[maybe_unused]] ConvertArgs& a) {
 #if ATELIER_HAVE_PROVENANCE
-    cmd->add_flag("--sign", a.sign, "embed signed Content Credentials (PNG/JPEG), the input as parent");
+    cmd->add_flag("--no-sign", a.no_sign,
+                  "do not embed signed Content Credentials (by default PNG/JPEG/TIFF/WebP outputs get them, "
+                  "the input as parent)");
+    cmd->add_flag("--sign", a.sign, "sign the output (the default; kept for old scripts)");
 #endif
 }
 

@@ -3,7 +3,7 @@
 //   atelier import PATH... [--reference] [--licence L] [--thumbnails] [--no-tag]
 //   atelier search [QUERY...] [--limit N] [--after CURSOR] [--facets]
 //   atelier show ID
-//   atelier export ID... DIR
+//   atelier export ID... DIR [--no-sign]   (exports carry signed Content Credentials)
 // The library lives in $XDG_DATA_HOME/atelier (config key library.path) unless
 // --library DIR says otherwise.
 
@@ -15,6 +15,7 @@
 #include "atelier/base/job_queue.h"
 #include "atelier/catalog/library.h"
 #include "cli.h"
+#include "export_sign.h"
 
 namespace atelier::cli {
 
@@ -307,7 +308,7 @@ int run_show(Context& ctx, const std::string& library, AssetId id) {
 
 // ---- export -------------------------------------------------------------------
 
-int run_export(Context& ctx, const std::string& library, std::vector<std::string> args) {
+int run_export(Context& ctx, const std::string& library, std::vector<std::string> args, [[maybe_unused]] bool no_sign) {
     if (args.size() < 2)
         return report(ctx, fail(Errc::invalid_argument, "export needs at least one asset id and a folder"), kUsage);
     const fs::path dir = args.back();
@@ -328,10 +329,19 @@ int run_export(Context& ctx, const std::string& library, std::vector<std::string
         }
         auto p = (*lib)->export_asset(id, dir);
         if (!p) return report(ctx, p.error());
+        nlohmann::json credentials = {{"signed", false}};
+#if ATELIER_HAVE_PROVENANCE
+        if (auto a = (*lib)->get(id); a && !no_sign) {
+            auto c = sign_library_export(ctx, *p, a->path, a->licence);
+            if (!c) return report(ctx, c.error());
+            credentials = *c;
+        }
+#endif
         if (ctx.json)
-            out.push_back({{"id", id}, {"path", p->string()}});
+            out.push_back({{"id", id}, {"path", p->string()}, {"credentials", credentials}});
         else
-            std::printf("%lld -> %s\n", static_cast<long long>(id), p->c_str());
+            std::printf("%lld -> %s%s\n", static_cast<long long>(id), p->c_str(),
+                        credentials.value("signed", false) ? " (signed)" : "");
     }
     if (ctx.json) print_json(out);
     return kOk;
@@ -387,10 +397,12 @@ ATELIER_CLI_COMMAND("show", 42, [](CLI::App& app, Context& ctx) {
 ATELIER_CLI_COMMAND("export", 43, [](CLI::App& app, Context& ctx) {
     auto library = std::make_shared<std::string>();
     auto args = std::make_shared<std::vector<std::string>>();
+    auto no_sign = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("export", "copy assets out of the library: export ID... DIR");
     cmd->add_option("args", *args, "asset ids followed by the target folder")->required()->expected(2, -1);
     cmd->add_option("--library", *library, "library folder (default $XDG_DATA_HOME/atelier)");
-    cmd->callback([&ctx, library, args] { ctx.exit_code = run_export(ctx, *library, *args); });
+    cmd->add_flag("--no-sign", *no_sign, "copy as is, without signed Content Credentials");
+    cmd->callback([&ctx, library, args, no_sign] { ctx.exit_code = run_export(ctx, *library, *args, *no_sign); });
 });
 
 }  // namespace atelier::cli

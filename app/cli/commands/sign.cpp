@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// atelier sign IN OUT: embeds signed Content Credentials (C2PA) into a PNG or
-// JPEG without touching its pixels.
+// atelier sign IN OUT: embeds signed Content Credentials (C2PA) into a PNG,
+// JPEG, TIFF or WebP without touching its pixels.
 
 #include <cstdio>
 #include <fstream>
@@ -181,8 +181,8 @@ int run_sign(Context& ctx, const SignArgs& a) {
 
 ATELIER_CLI_COMMAND("sign", 60, [](CLI::App& app, Context& ctx) {
     auto a = std::make_shared<SignArgs>();
-    auto* cmd = app.add_subcommand("sign", "embed signed Content Credentials (C2PA) in a PNG or JPEG");
-    cmd->add_option("IN", a->in, "input PNG or JPEG")->required()->check(CLI::ExistingFile);
+    auto* cmd = app.add_subcommand("sign", "embed signed Content Credentials (C2PA) in a PNG, JPEG, TIFF or WebP");
+    cmd->add_option("IN", a->in, "input PNG, JPEG, TIFF or WebP")->required()->check(CLI::ExistingFile);
     cmd->add_option("OUT", a->out, "signed output file")->required();
     cmd->add_option("--action", a->actions, "action after creation: edited, resized, placed, ... (repeatable)");
     cmd->add_option("--ingredient", a->ingredients, "parent asset (its own credentials are carried along)");

@@ -3,6 +3,8 @@
 //                 [--seamless] [--precision fp32|bf16|fp16|auto] [--device auto|cpu|cuda]
 // atelier upscale --compare A,B IN OUTDIR [--reference REF]
 // IN may be a folder: every readable image in it is upscaled into the folder OUT.
+// Outputs carry signed Content Credentials (the input as parent, c2pa.resized
+// by the model, org.atelier.generation naming it) unless --no-sign.
 
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +14,7 @@
 #include "atelier/ml/runtime.h"
 #include "atelier/ops/upscale.h"
 #include "cli.h"
+#include "export_sign.h"
 
 namespace atelier::cli {
 
@@ -25,6 +28,7 @@ struct UpscaleArgs {
     std::string in, out, model, compare, reference, precision, device;
     int scale = 0, tile = 0, overlap = -1;
     bool seamless = false;
+    bool no_sign = false;
 };
 
 struct Session {
@@ -104,6 +108,46 @@ nlohmann::json stats_json(const ops::UpscaleStats& st) {
     return j;
 }
 
+/// Signs one upscaled output: the input is the parent, the model is named.
+Result<nlohmann::json> sign_upscaled([[maybe_unused]] Context& ctx, [[maybe_unused]] const UpscaleArgs& a,
+                                     [[maybe_unused]] const Session& s, [[maybe_unused]] const ml::Model& model,
+                                     [[maybe_unused]] const fs::path& in, [[maybe_unused]] const fs::path& out,
+                                     [[maybe_unused]] const Image& result,
+                                     [[maybe_unused]] const ops::UpscaleStats& stats) {
+    nlohmann::json credentials = {{"signed", false}};
+#if ATELIER_HAVE_PROVENANCE
+    if (a.no_sign) return credentials;
+    const ml::ModelInfo& info = model.info();
+    nlohmann::json m = {{"id", info.id}, {"architecture", info.architecture}};
+    if (auto mf = s.registry.find(a.model.empty() ? info.id : a.model); mf) {
+        m["id"] = (*mf)->id;
+        m["version"] = (*mf)->version;
+        if (!(*mf)->files.empty()) m["sha256"] = to_hex((*mf)->files.front().sha256);
+        if (!(*mf)->licence.empty()) m["licence"] = (*mf)->licence;
+    }
+    provenance::ExportSigning how;
+    how.parents.push_back(in);
+    how.actions.push_back({"c2pa.resized",
+                           provenance::digital_source::composite_trained,
+                           {{"width", result.width()}, {"height", result.height()}, {"scale", info.scale}},
+                           {},
+                           "AI upscaling with " + info.id});
+    how.generation =
+        nlohmann::json{{"model", m},
+                       {"pipeline", nlohmann::json::array({{{"step", "upscale"},
+                                                            {"scale", info.scale},
+                                                            {"tile", stats.tile},
+                                                            {"overlap", stats.overlap},
+                                                            {"seamless", a.seamless},
+                                                            {"precision", ml::precision_name(stats.precision)},
+                                                            {"device", s.runtime->device().name}}})}};
+    how.log_action = "upscale";
+    return sign_outgoing(ctx, out, std::move(how));
+#else
+    return credentials;
+#endif
+}
+
 int run_single_or_batch(Context& ctx, const UpscaleArgs& a) {
     if (a.model.empty())
         return report(ctx, fail(Errc::invalid_argument, "--model is required (for example --model esrgan-slim)"),
@@ -138,8 +182,16 @@ int run_single_or_batch(Context& ctx, const UpscaleArgs& a) {
         const ProgressEvent step{"upscale",          0, in.string(), static_cast<int>(i), static_cast<int>(jobs.size()),
                                  (*model)->info().id};
         auto r = upscale_file(ctx, *session, **model, in, step);
+        nlohmann::json credentials;
         if (r) {
             if (auto w = imageio::save(r->image, out); !w) r = w.error();
+        }
+        if (r) {
+            auto c = sign_upscaled(ctx, a, *session, **model, in, out, r->image, r->stats);
+            if (c)
+                credentials = *c;
+            else
+                r = c.error();
         }
         if (!r) {
             if (r.error().code == Errc::cancelled)
@@ -159,7 +211,8 @@ int run_single_or_batch(Context& ctx, const UpscaleArgs& a) {
                          {"scale", (*model)->info().scale},
                          {"width", r->image.width()},
                          {"height", r->image.height()},
-                         {"device", session->runtime->device().name}};
+                         {"device", session->runtime->device().name},
+                         {"credentials", credentials}};
         j.update(stats_json(r->stats));
         results.push_back(j);
         if (!ctx.json && !ctx.quiet) {
@@ -168,6 +221,9 @@ int run_single_or_batch(Context& ctx, const UpscaleArgs& a) {
                         session->runtime->device().name.c_str(), r->stats.tiles, r->stats.tiles == 1 ? "" : "s",
                         std::string(ml::precision_name(r->stats.precision)).c_str(),
                         r->stats.retried_fp32 ? ", retried in fp32" : "", r->stats.milliseconds);
+#if ATELIER_HAVE_PROVENANCE
+            print_signing(ctx, credentials);
+#endif
             if (a.seamless)
                 std::printf(
                     "  seam error %.2g (mean difference at the seam against a window centred on it; seam jump %.4f vs "
@@ -226,7 +282,11 @@ int run_compare(Context& ctx, const UpscaleArgs& a) {
         if (!r) return report(ctx, r.error());
         const auto path = fs::path(a.out) / (stem + "." + refs[k] + ".png");
         if (auto w = imageio::save(r->image, path); !w) return report(ctx, w.error());
-        nlohmann::json mj{{"model", (*model)->info().id}, {"output", path.string()}};
+        UpscaleArgs one = a;
+        one.model = refs[k];
+        auto credentials = sign_upscaled(ctx, one, *session, **model, a.in, path, r->image, r->stats);
+        if (!credentials) return report(ctx, credentials.error());
+        nlohmann::json mj{{"model", (*model)->info().id}, {"output", path.string()}, {"credentials", *credentials}};
         mj.update(stats_json(r->stats));
         j["models"].push_back(mj);
         results[k] = std::move(r->image);
@@ -286,6 +346,7 @@ ATELIER_CLI_COMMAND("upscale", 40, [](CLI::App& app, Context& ctx) {
     cmd->add_option("--device", a->device, "auto, cpu or cuda (default: ml.device)");
     cmd->add_option("--compare", a->compare, "run two models A,B on one image and write both plus a side-by-side");
     cmd->add_option("--reference", a->reference, "with --compare: ground-truth image for PSNR/SSIM (else bicubic)");
+    cmd->add_flag("--no-sign", a->no_sign, "do not embed signed Content Credentials in the outputs");
     cmd->callback(
         [&ctx, a] { ctx.exit_code = a->compare.empty() ? run_single_or_batch(ctx, *a) : run_compare(ctx, *a); });
 });

@@ -92,7 +92,7 @@ int run_verify(Context& ctx, const VerifyArgs& a) {
 ATELIER_CLI_COMMAND("verify", 61, [](CLI::App& app, Context& ctx) {
     auto a = std::make_shared<VerifyArgs>();
     auto* cmd = app.add_subcommand("verify", "read and validate Content Credentials (exit 0 valid, 1 invalid, 2 none)");
-    cmd->add_option("FILE", a->file, "PNG or JPEG")->required()->check(CLI::ExistingFile);
+    cmd->add_option("FILE", a->file, "PNG, JPEG, TIFF or WebP")->required()->check(CLI::ExistingFile);
     cmd->add_option("--trust", a->trust, "PEM file of trust anchors (e.g. $XDG_DATA_HOME/atelier/keys/ca.pem)");
     cmd->callback([&ctx, a] { ctx.exit_code = run_verify(ctx, *a); });
 });

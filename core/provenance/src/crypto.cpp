@@ -2,12 +2,16 @@
 #include "atelier/provenance/crypto.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -15,6 +19,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -174,7 +179,9 @@ Result<std::string> read_text(const std::filesystem::path& file) {
 }
 
 Result<void> write_private(const std::filesystem::path& file, const std::string& data, mode_t mode) {
-    const auto tmp = file.string() + ".tmp";
+    // A name of our own (no two writers share a temp file); created with
+    // `mode` from the start, so key material is never readable by others.
+    const auto tmp = file.string() + ".tmp" + std::to_string(::getpid()) + "-" + random_uuid().substr(0, 8);
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return fail(Errc::io_error,
@@ -198,7 +205,58 @@ Result<void> write_private(const std::filesystem::path& file, const std::string&
         ::unlink(tmp.c_str());
         return fail(Errc::io_error, "cannot rename " + tmp + " to " + file.string());
     }
+    // Make the rename durable before anything is signed with the key.
+    const auto parent = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+    if (const int dfd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
     return ok();
+}
+
+/// An exclusive advisory lock on `<dir>/.lock` (flock), held while keys are
+/// created on first use, so that two processes (or threads) starting at once
+/// end up with one CA and one identity, never a key paired with another
+/// process's certificate.
+class DirLock {
+public:
+    static Result<DirLock> acquire(const std::filesystem::path& dir) {
+        const auto file = dir / ".lock";
+        const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) return fail(Errc::io_error, "cannot create " + file.string() + ": check the folder's permissions");
+        while (::flock(fd, LOCK_EX) != 0) {
+            if (errno != EINTR) {
+                ::close(fd);
+                return fail(Errc::io_error, "cannot lock " + file.string());
+            }
+        }
+        return DirLock(fd);
+    }
+    DirLock(DirLock&& o) noexcept : m_fd(std::exchange(o.m_fd, -1)) {}
+    DirLock& operator=(DirLock&&) = delete;
+    DirLock(const DirLock&) = delete;
+    DirLock& operator=(const DirLock&) = delete;
+    ~DirLock() {
+        if (m_fd >= 0) ::close(m_fd);  // closing releases the lock
+    }
+
+private:
+    explicit DirLock(int fd) : m_fd(fd) {}
+    int m_fd = -1;
+};
+
+bool both_exist(const std::filesystem::path& a, const std::filesystem::path& b) {
+    std::error_code ec;
+    return std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec);
+}
+
+/// The certificate must be for this private key.
+Result<void> check_pair(const Key& key, const Certificate& cert, const std::filesystem::path& dir) {
+    if (X509_check_private_key(cert.get(), key.get()) == 1) return ok();
+    ERR_clear_error();
+    return fail(Errc::corrupt_data, "the key and certificate in " + dir.string() +
+                                        " do not belong together; move that folder away to start with new keys "
+                                        "(files signed before keep their credentials)");
 }
 
 }  // namespace
@@ -343,13 +401,31 @@ Result<Key> Key::generate(SigningAlg alg) {
     return Key(PkeyPtr(k));
 }
 
-Result<Key> Key::from_pem(std::string_view pem) {
+namespace {
+/// Hands OpenSSL the passphrase (or nothing: never a terminal prompt).
+int passphrase_cb(char* buf, int size, int /*rwflag*/, void* u) {
+    const auto* pass = static_cast<const std::string_view*>(u);
+    if (!pass || pass->empty() || pass->size() > static_cast<std::size_t>(size)) return 0;
+    std::memcpy(buf, pass->data(), pass->size());
+    return static_cast<int>(pass->size());
+}
+}  // namespace
+
+Result<Key> Key::from_pem(std::string_view pem, std::string_view passphrase) {
+    const bool encrypted = pem.find("ENCRYPTED") != std::string_view::npos;
+    if (encrypted && passphrase.empty())
+        return fail(Errc::permission_denied,
+                    "the key is protected by a passphrase: set ATELIER_KEY_PASSPHRASE (Atelier never prompts)");
     BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-    EVP_PKEY* k = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+    EVP_PKEY* k = PEM_read_bio_PrivateKey(bio.get(), nullptr, passphrase_cb, &passphrase);
+    if (!k && encrypted) {
+        ERR_clear_error();
+        return fail(Errc::permission_denied, "wrong passphrase for the key (ATELIER_KEY_PASSPHRASE)");
+    }
     if (!k) {
         ERR_clear_error();
         BioPtr bio2(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-        k = PEM_read_bio_PUBKEY(bio2.get(), nullptr, nullptr, nullptr);
+        k = PEM_read_bio_PUBKEY(bio2.get(), nullptr, passphrase_cb, nullptr);
     }
     if (!k) {
         ERR_clear_error();
@@ -358,7 +434,7 @@ Result<Key> Key::from_pem(std::string_view pem) {
     return Key(PkeyPtr(k));
 }
 
-Result<Key> Key::load(const std::filesystem::path& file) {
+Result<Key> Key::load(const std::filesystem::path& file, std::string_view passphrase) {
     struct stat st {};
     if (::stat(file.c_str(), &st) != 0) return fail(Errc::not_found, "key file " + file.string() + " does not exist");
     if (st.st_mode & 077)
@@ -366,13 +442,28 @@ Result<Key> Key::load(const std::filesystem::path& file) {
                     "key file " + file.string() + " is readable by other users; run `chmod 600` on it and try again");
     auto text = read_text(file);
     if (!text) return text.error();
-    auto k = from_pem(*text);
+    auto k = from_pem(*text, passphrase);
     if (!k) return k.error().with_context("reading " + file.string());
     return k;
 }
 
-Result<void> Key::save(const std::filesystem::path& file) const {
-    return write_private(file, private_pem(), 0600);
+Result<void> Key::save(const std::filesystem::path& file, std::string_view passphrase) const {
+    if (passphrase.empty()) return write_private(file, private_pem(), 0600);
+    // Encrypted PKCS#8: PBES2 with scrypt (N = 2^14, r = 8, p = 1, as `openssl pkcs8 -scrypt`) and AES-256-CBC.
+    X509_ALGOR* pbe = PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 0, nullptr, 1 << 14, 8, 1);
+    PKCS8_PRIV_KEY_INFO* p8 = EVP_PKEY2PKCS8(m_key.get());
+    X509_SIG* sig =
+        (pbe && p8) ? PKCS8_set0_pbe(passphrase.data(), static_cast<int>(passphrase.size()), p8, pbe) : nullptr;
+    PKCS8_PRIV_KEY_INFO_free(p8);
+    if (!sig) {
+        X509_ALGOR_free(pbe);  // PKCS8_set0_pbe takes it only on success
+        return crypto_fail("encrypting the private key");
+    }
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    const bool written = PEM_write_bio_PKCS8(bio.get(), sig) == 1;
+    X509_SIG_free(sig);
+    if (!written) return crypto_fail("encoding the encrypted private key");
+    return write_private(file, bio_string(bio.get()), 0600);
 }
 
 std::string Key::private_pem() const {
@@ -514,7 +605,11 @@ Result<Certificate> CertificateAuthority::issue_signing_cert(const Key& subject_
 
 // ---------------------------------------------------------------- KeyStore
 
-KeyStore::KeyStore(std::filesystem::path dir) : m_dir(std::move(dir)) {}
+KeyStore::KeyStore(std::filesystem::path dir) : m_dir(std::move(dir)) {
+    if (const char* p = std::getenv("ATELIER_KEY_PASSPHRASE")) m_passphrase = p;
+}
+KeyStore::KeyStore(std::filesystem::path dir, std::string passphrase)
+    : m_dir(std::move(dir)), m_passphrase(std::move(passphrase)) {}
 
 std::filesystem::path KeyStore::default_dir() {
     return paths::data_dir() / "keys";
@@ -531,17 +626,26 @@ Result<void> ensure_private_dir(const std::filesystem::path& dir) {
 Result<CertificateAuthority> KeyStore::authority(const Subject& ca_subject) const {
     const auto key_file = m_dir / "ca.key";
     const auto cert_file = m_dir / "ca.pem";
-    if (std::filesystem::exists(key_file) && std::filesystem::exists(cert_file)) {
-        auto key = Key::load(key_file);
+    auto load = [&]() -> Result<CertificateAuthority> {
+        auto key = Key::load(key_file, m_passphrase);
         if (!key) return key.error();
         auto pem = read_text(cert_file);
         if (!pem) return pem.error();
-        return CertificateAuthority::from_pem(key->private_pem(), *pem);
-    }
+        auto ca = CertificateAuthority::from_pem(key->private_pem(), *pem);
+        if (!ca) return ca.error().with_context("reading " + cert_file.string());
+        ATELIER_TRY(check_pair(ca->key(), ca->certificate(), m_dir));
+        return ca;
+    };
+    if (both_exist(key_file, cert_file)) return load();
+    // First use: create under the lock, unless another process just did.
     ATELIER_TRY(ensure_private_dir(m_dir));
+    auto lock = DirLock::acquire(m_dir);
+    if (!lock) return lock.error();
+    if (both_exist(key_file, cert_file)) return load();
     auto ca = CertificateAuthority::create(ca_subject);
     if (!ca) return ca.error();
-    ATELIER_TRY(ca->key().save(key_file));
+    // The certificate is written last: its presence means the pair is complete.
+    ATELIER_TRY(ca->key().save(key_file, m_passphrase));
     ATELIER_TRY(write_private(cert_file, ca->certificate().pem(), 0644));
     return ca;
 }
@@ -552,15 +656,20 @@ Result<SigningIdentity> KeyStore::identity(SigningAlg alg, const Subject& who) c
     const std::string stem = alg == SigningAlg::es256 ? "signer-es256" : "signer-ed25519";
     const auto key_file = m_dir / (stem + ".key");
     const auto cert_file = m_dir / (stem + ".pem");
-    auto ca = authority();
-    if (!ca) return ca.error();
-    if (std::filesystem::exists(key_file) && std::filesystem::exists(cert_file)) {
-        auto key = Key::load(key_file);
+    auto load = [&]() -> Result<SigningIdentity> {
+        auto key = Key::load(key_file, m_passphrase);
         if (!key) return key.error();
         auto certs = Certificate::load_bundle(cert_file);
         if (!certs) return certs.error();
+        ATELIER_TRY(check_pair(*key, certs->front(), m_dir));
         return SigningIdentity{std::move(*key), alg, std::move(*certs)};
-    }
+    };
+    if (both_exist(key_file, cert_file)) return load();
+    auto ca = authority();
+    if (!ca) return ca.error();
+    auto lock = DirLock::acquire(m_dir);
+    if (!lock) return lock.error();
+    if (both_exist(key_file, cert_file)) return load();
     auto key = Key::generate(alg);
     if (!key) return key.error();
     Subject s = who;
@@ -571,7 +680,7 @@ Result<SigningIdentity> KeyStore::identity(SigningAlg alg, const Subject& who) c
     if (s.organization.empty()) s.organization = "Atelier";
     auto cert = ca->issue_signing_cert(*key, s);
     if (!cert) return cert.error();
-    ATELIER_TRY(key->save(key_file));
+    ATELIER_TRY(key->save(key_file, m_passphrase));
     ATELIER_TRY(write_private(cert_file, cert->pem() + ca->certificate().pem(), 0644));
     return SigningIdentity{std::move(*key), alg, {std::move(*cert), ca->certificate()}};
 }

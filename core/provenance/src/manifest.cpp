@@ -74,12 +74,10 @@ Result<SignResult> sign_asset(ByteView asset, const ManifestSpec& spec, const Si
         stripped_storage = std::move(*s);
         stripped_view = stripped_storage;
     }
-    const ByteView* stripped = &stripped_view;
-    auto off = insertion_offset(*stripped, *fmt);
-    if (!off) return off.error();
+    auto plan = Embedding::plan(stripped_view, *fmt);
+    if (!plan) return plan.error();
 
     SignResult result;
-    result.data_hash = sha256(*stripped);
     result.manifest_label = "urn:c2pa:" + random_uuid();
     const std::string self_prefix = "self#jumbf=/c2pa/" + result.manifest_label;
 
@@ -91,13 +89,16 @@ Result<SignResult> sign_asset(ByteView asset, const ManifestSpec& spec, const Si
     for (std::size_t i = 0; i < spec.ingredients.size(); ++i) {
         const auto& ing = spec.ingredients[i];
         const std::string what = "ingredient " + std::to_string(i + 1) + " (" + ing.title + ")";
+        // A format without C2PA support here (EXR, GIF, ...) is still an
+        // ingredient: it just cannot carry credentials of its own.
         auto ifmt = detect_format(ing.asset);
-        if (!ifmt) return ifmt.error().with_context(what);
-        auto em = find_manifest(ing.asset, *ifmt);
+        if (!ifmt && ifmt.error().code != Errc::unsupported) return ifmt.error().with_context(what);
+        EmbeddedManifest none;
+        auto em = ifmt ? find_manifest(ing.asset, *ifmt) : Result<EmbeddedManifest>(none);
         if (!em) return em.error().with_context(what);
         Cbor m = Cbor::map();
         m.set("dc:title", Cbor::text(ing.title.empty() ? "ingredient" : ing.title));
-        m.set("dc:format", Cbor::text(mime_type(*ifmt)));
+        m.set("dc:format", Cbor::text(ifmt ? mime_type(*ifmt) : mime_type_for_name(ing.title)));
         m.set("instanceID", Cbor::text("xmp.iid:" + random_uuid()));
         m.set("relationship", Cbor::text(ing.relationship));
         if (em->store) {
@@ -176,12 +177,17 @@ Result<SignResult> sign_asset(ByteView asset, const ManifestSpec& spec, const Si
         assertions.push_back({label, thumbnail_box(label, *spec.thumbnail)});
     }
 
-    // Hard binding and signature: iterate until the embedded size is stable.
-    std::size_t length = 0;
+    // Hard binding and signature: iterate until the store size is stable
+    // (the exclusions, and for WebP the hashed RIFF size, depend on it).
+    std::size_t store_size = 0;
     for (int round = 0; round < 8; ++round) {
+        result.data_hash = plan->data_hash(store_size);
+        Cbor exclusions = Cbor::array();
+        for (const auto& r : plan->exclusions(store_size))
+            exclusions.push(
+                Cbor::map({{Cbor::text("start"), Cbor::uint(r.start)}, {Cbor::text("length"), Cbor::uint(r.length)}}));
         Cbor hd = Cbor::map();
-        hd.set("exclusions", Cbor::array({Cbor::map({{Cbor::text("start"), Cbor::uint(*off)},
-                                                     {Cbor::text("length"), Cbor::uint(length)}})}));
+        hd.set("exclusions", std::move(exclusions));
         hd.set("name", Cbor::text("jumbf manifest"));
         hd.set("alg", Cbor::text("sha256"));
         hd.set("hash", Cbor::bytes(Bytes(result.data_hash.begin(), result.data_hash.end())));
@@ -217,16 +223,12 @@ Result<SignResult> sign_asset(ByteView asset, const ManifestSpec& spec, const Si
         std::vector<Bytes> manifests = carried_manifests;
         manifests.push_back(manifest);
         const Bytes store = make_superbox(jumbf_uuid::manifest_store, "c2pa", manifests);
-        const Bytes wrapped = wrap_store(store, *fmt);
-        if (wrapped.size() == length) {
-            result.asset.reserve(stripped->size() + wrapped.size());
-            result.asset.insert(result.asset.end(), stripped->begin(), stripped->begin() + *off);
-            result.asset.insert(result.asset.end(), wrapped.begin(), wrapped.end());
-            result.asset.insert(result.asset.end(), stripped->begin() + *off, stripped->end());
+        if (store.size() == store_size) {
+            result.asset = plan->assemble(store);
             result.manifest_size = store.size();
             return result;
         }
-        length = wrapped.size();
+        store_size = store.size();
     }
     return fail(Errc::internal, "the manifest size did not settle");
 }

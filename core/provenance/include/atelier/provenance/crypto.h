@@ -45,11 +45,15 @@ class Key {
 public:
     /// A fresh key for `alg` (P-256/384/521, RSA-3072 for PS*, Ed25519).
     static Result<Key> generate(SigningAlg alg);
-    static Result<Key> from_pem(std::string_view pem);
+    /// Parses a PEM private or public key. An encrypted PKCS#8 key needs its
+    /// `passphrase` (OpenSSL is never allowed to prompt): without one it is
+    /// Errc::permission_denied naming ATELIER_KEY_PASSPHRASE; a wrong one too.
+    static Result<Key> from_pem(std::string_view pem, std::string_view passphrase = {});
     /// Reads a PEM private key file; refuses a file readable by others.
-    static Result<Key> load(const std::filesystem::path& file);
-    /// Writes the PEM private key with mode 0600 (temp file + rename).
-    Result<void> save(const std::filesystem::path& file) const;
+    static Result<Key> load(const std::filesystem::path& file, std::string_view passphrase = {});
+    /// Writes the PEM private key with mode 0600 (temp file + rename). With a
+    /// passphrase: encrypted PKCS#8 (PBES2: scrypt N=2^14, r=8, p=1; AES-256-CBC).
+    Result<void> save(const std::filesystem::path& file, std::string_view passphrase = {}) const;
     std::string private_pem() const;
     std::string public_pem() const;
     EVP_PKEY* get() const noexcept { return m_key.get(); }
@@ -127,9 +131,16 @@ struct SigningIdentity {
 /// The user's keys under a directory (default `$XDG_DATA_HOME/atelier/keys`):
 /// `ca.key`/`ca.pem` (the local CA) and `signer-<alg>.key`/`.pem`, created
 /// on first use. Key files are written 0600, the directory 0700.
+///
+/// Optional passphrase: when the environment variable ATELIER_KEY_PASSPHRASE
+/// is set (or one is passed), keys created on first use are stored encrypted
+/// and encrypted keys are read with it. Nothing ever prompts, so the CLI stays
+/// non-interactive; an encrypted key without the variable is a clear error.
 class KeyStore {
 public:
+    /// The passphrase comes from ATELIER_KEY_PASSPHRASE (empty: none).
     explicit KeyStore(std::filesystem::path dir);
+    KeyStore(std::filesystem::path dir, std::string passphrase);
     /// `paths::data_dir()/keys`.
     static std::filesystem::path default_dir();
     /// Loads (or creates on first use) the CA.
@@ -143,6 +154,7 @@ public:
 
 private:
     std::filesystem::path m_dir;
+    std::string m_passphrase;
 };
 
 /// Signs `data` (hash + sign for ECDSA/RSA-PSS, pure for Ed25519). ECDSA

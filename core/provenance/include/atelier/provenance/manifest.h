@@ -3,8 +3,8 @@
 /// \file manifest.h
 /// Writing Content Credentials: a C2PA 2.x manifest (claim `c2pa.claim.v2`,
 /// `c2pa.actions.v2`, `c2pa.ingredient.v3`, `c2pa.hash.data`, thumbnail and
-/// Atelier's own assertions) signed with COSE_Sign1 and embedded into a PNG
-/// or JPEG at the byte level — pixels are never decoded or re-encoded.
+/// Atelier's own assertions) signed with COSE_Sign1 and embedded into a PNG,
+/// JPEG, TIFF or WebP at the byte level — pixels are never decoded or re-encoded.
 ///
 /// Ingredients carry their own manifests: every manifest of a parent's
 /// store is copied into the new store and referenced by hashed URIs, so
@@ -76,7 +76,7 @@ struct SignResult {
     Sha256Digest data_hash{};
 };
 
-/// Signs `asset` (PNG or JPEG): strips any existing manifest, builds and
+/// Signs `asset` (PNG, JPEG, TIFF or WebP): strips any existing manifest, builds and
 /// embeds a new one. A spec problem (no actions, bad ingredient index, an
 /// ingredient whose container is damaged) is Errc::invalid_argument /
 /// Errc::corrupt_data with a message naming it.

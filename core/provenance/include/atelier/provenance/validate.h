@@ -68,7 +68,7 @@ struct ValidationOptions {
     std::size_t max_ingredient_depth = 16;
 };
 
-/// Validates the manifest embedded in `asset` (PNG or JPEG). Never fails:
+/// Validates the manifest embedded in `asset` (PNG, JPEG, TIFF, WebP). Never fails:
 /// a damaged file yields state `unreadable` with the reason.
 ValidationReport validate_asset(ByteView asset, const ValidationOptions& options = {});
 /// File form; an unreadable path is an error.
