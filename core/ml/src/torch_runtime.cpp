@@ -1036,18 +1036,62 @@ private:
 // ---------------------------------------------------------------------------
 
 /// The precision policy's state, shared by a runtime and the models it loaded
-/// (a model may outlive its runtime).
+/// (a model may outlive its runtime). `automatic` drops to the cheaper
+/// precision above `high` waiting jobs and returns at `low` or fewer.
 struct PolicyState {
     Precision configured = Precision::fp32;
-    std::size_t threshold = 4;
+    std::size_t high = 4, low = 1;
     bool cuda = false, bf16 = false;
-    std::atomic<std::size_t> queue{0};
-    Precision effective() const noexcept {
-        if (configured != Precision::automatic) return configured;
-        if (queue.load() <= threshold) return Precision::fp32;
+
+    Precision reduced_precision() const noexcept {
         if (cuda) return Precision::fp16;
         return bf16 ? Precision::bf16 : Precision::fp32;
     }
+    /// Applies the hysteresis to `depth`; logs and counts a switch.
+    void observe(std::size_t depth) noexcept {
+        std::lock_guard lk(mu);
+        depth_seen = depth;
+        if (configured != Precision::automatic) return;
+        const bool was = reduced;
+        if (!reduced && depth > high)
+            reduced = true;
+        else if (reduced && depth <= low)
+            reduced = false;
+        if (reduced != was) {
+            ++switches;
+            if (reduced)
+                spdlog::info("precision auto: {} jobs waiting (more than {}) -> {}", depth, high,
+                             precision_name(reduced_precision()));
+            else
+                spdlog::info("precision auto: {} job(s) left (at most {}) -> fp32", depth, low);
+        }
+    }
+    /// The precision for a run starting now (pulls the source first).
+    Precision effective() noexcept {
+        if (configured != Precision::automatic) return configured;
+        std::function<std::size_t()> src;
+        {
+            std::lock_guard lk(mu);
+            src = source;
+        }
+        if (src) observe(src());
+        std::lock_guard lk(mu);
+        return reduced ? reduced_precision() : Precision::fp32;
+    }
+    AutoPrecisionState state() {
+        AutoPrecisionState st;
+        st.current = effective();
+        std::lock_guard lk(mu);
+        st.reduced = reduced;
+        st.queue_depth = depth_seen;
+        st.switches = switches;
+        return st;
+    }
+
+    std::mutex mu;
+    bool reduced = false;
+    std::size_t depth_seen = 0, switches = 0;
+    std::function<std::size_t()> source;
 };
 
 class TorchRuntime final : public Runtime {
@@ -1059,7 +1103,8 @@ public:
                        ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(m_device_info.index))
                        : torch::Device(torch::kCPU)) {
         m_policy->configured = m_options.precision;
-        m_policy->threshold = m_options.auto_queue_threshold;
+        m_policy->high = m_options.auto_queue_high;
+        m_policy->low = std::min(m_options.auto_queue_low, m_options.auto_queue_high);
         m_policy->cuda = m_device_info.kind == DeviceKind::cuda;
         m_policy->bf16 = m_device_info.bf16;
     }
@@ -1067,7 +1112,12 @@ public:
     const DeviceInfo& device() const noexcept override { return m_device_info; }
     Precision precision() const noexcept override { return m_options.precision; }
     Precision effective_precision() const noexcept override { return m_policy->effective(); }
-    void set_queue_depth(std::size_t depth) noexcept override { m_policy->queue.store(depth); }
+    void set_queue_depth(std::size_t depth) noexcept override { m_policy->observe(depth); }
+    void set_queue_source(std::function<std::size_t()> source) override {
+        std::lock_guard lk(m_policy->mu);
+        m_policy->source = std::move(source);
+    }
+    AutoPrecisionState auto_state() const override { return m_policy->state(); }
 
     Result<std::shared_ptr<Model>> load(const ModelManifest& mf, const LoadOptions& options) override {
         ModelInfo info;
@@ -1255,6 +1305,10 @@ private:
 
 }  // namespace
 
+void follow_queue(Runtime& runtime, const JobQueue& queue) {
+    runtime.set_queue_source([&queue] { return queue.queued() + queue.running(); });
+}
+
 Result<void> Runtime::compile_torchscript(const std::string& source, const fs::path& path) {
     try {
         torch::jit::Module m("atelier_scripted");
@@ -1266,6 +1320,27 @@ Result<void> Runtime::compile_torchscript(const std::string& source, const fs::p
     } catch (const std::exception& e) {
         return fail(Errc::invalid_argument, std::string("TorchScript: ") + e.what());
     }
+}
+
+namespace {
+
+/// The 1-minute load average from /proc/loadavg; -1 when unreadable.
+double load_average() {
+    std::FILE* f = std::fopen("/proc/loadavg", "r");
+    if (!f) return -1;
+    double v = -1;
+    if (std::fscanf(f, "%lf", &v) != 1) v = -1;
+    std::fclose(f);
+    return v;
+}
+
+}  // namespace
+
+int adaptive_threads(int cores, double load) {
+    if (cores < 1) cores = 1;
+    if (load < 0) return cores;
+    const double free = static_cast<double>(cores) - load;
+    return std::clamp(static_cast<int>(std::lround(free)), 1, cores);
 }
 
 DeviceInfo Runtime::probe(std::string_view device) {
@@ -1284,12 +1359,22 @@ DeviceInfo Runtime::probe(std::string_view device) {
         const auto g = sysinfo::gpus();
         d.memory_budget = g.devices.empty() ? (8ull << 30) : g.devices[0].memory_bytes * 8 / 10;
         d.threads = 1;
+        d.threads_reason = "one CPU thread feeds the GPU";
         return d;
     }
     d.kind = DeviceKind::cpu;
     d.name = "cpu";
-    d.threads =
+    const int cores =
         static_cast<int>(std::max(1u, cpu.logical_cores ? cpu.logical_cores : std::thread::hardware_concurrency()));
+    d.load_average = load_average();
+    d.threads = adaptive_threads(cores, d.load_average);
+    char why[160];
+    if (d.load_average < 0)
+        std::snprintf(why, sizeof why, "one per core (%d; load average unknown)", cores);
+    else
+        std::snprintf(why, sizeof why, "adaptive: %d core%s, load average %.2f leaves %d free", cores,
+                      cores == 1 ? "" : "s", d.load_average, d.threads);
+    d.threads_reason = why;
     if (device == "cpu")
         d.reason = "the CPU was asked for";
     else if (!at::hasCUDA())
@@ -1309,7 +1394,10 @@ Result<std::shared_ptr<Runtime>> Runtime::create(const RuntimeOptions& options) 
     DeviceInfo d = probe(options.device);
     if (options.device == "cuda" && d.kind != DeviceKind::cuda)
         return fail(Errc::unsupported, "--device cuda was asked for but " + d.reason + "; use --device cpu");
-    if (options.threads > 0) d.threads = options.threads;
+    if (options.threads > 0 && d.kind == DeviceKind::cpu) {
+        d.threads = options.threads;
+        d.threads_reason = "configured (ml.threads = " + std::to_string(options.threads) + ")";
+    }
     if (options.memory_budget > 0) d.memory_budget = options.memory_budget;
     if (options.precision == Precision::fp16 && !d.fp16)
         return fail(Errc::unsupported, "fp16 needs a CUDA device; on the CPU use fp32 or bf16");
