@@ -49,15 +49,19 @@ async function main() {
   const data = await t.data();
   t.dispose();
   fs.writeFileSync(outPath, Buffer.from(Uint8Array.from(data)));
-  const times = [];
+  const times = [], cpu = [];
   for (let i = 0; i < R; ++i) {
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     const y = run();
     await y.data();
     y.dispose();
+    const c = process.cpuUsage(c0);
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    cpu.push((c.user + c.system) / 1e3);
   }
-  process.stdout.write(JSON.stringify({ backend: tf.getBackend(), tfjs: tf.version.tfjs, milliseconds: times }) + '\n');
+  process.stdout.write(JSON.stringify({ backend: tf.getBackend(), tfjs: tf.version.tfjs, milliseconds: times,
+                                        cpu_milliseconds: cpu }) + '\n');
 }
 
 main().catch((e) => { process.stderr.write(String(e && e.stack || e) + '\n'); process.exit(1); });

@@ -338,6 +338,7 @@ struct Node {
     int axis = 1;
     std::int64_t pad[4] = {0, 0, 0, 0};  // left, right, top, bottom
     bool bilinear = false;
+    bool fused = false;  ///< upsample folded into the next convolution (its value here is the low-res input)
     std::int64_t scale = 1;
     std::string w, bias, gamma, beta, mean, var;  // parameter keys
     int last_use = -1;
@@ -572,6 +573,7 @@ public:
         if (m_inputs.size() != 1)
             throw ModelError{Errc::unsupported,
                              "models with " + std::to_string(m_inputs.size()) + " inputs are not supported"};
+        fuse_upsample_conv();
         for (std::size_t i = 0; i < m_nodes.size(); ++i)
             for (int in : m_nodes[i].inputs)
                 m_nodes[static_cast<std::size_t>(in)].last_use = static_cast<int>(i);
@@ -620,8 +622,11 @@ protected:
         std::vector<Tensor> outs;
         for (int o : m_outputs)
             outs.push_back(vals[static_cast<std::size_t>(o)]);
-        for (int e : extra)
-            outs.push_back(vals[static_cast<std::size_t>(e)]);
+        for (int e : extra) {
+            const auto& n = m_nodes[static_cast<std::size_t>(e)];
+            const Tensor& v = vals[static_cast<std::size_t>(e)];
+            outs.push_back(n.fused ? torch::upsample_nearest2d(v, {v.size(2) * n.sh, v.size(3) * n.sw}) : v);
+        }
         return outs;
     }
 
@@ -644,6 +649,16 @@ private:
                         padding = {t, l};
                     else
                         x = torch::constant_pad_nd(x, {l, r, t, b}, 0);
+                }
+                if (n.scale > 1) {  // nearest upsampling folded in: low-res conv, then depth-to-space
+                    if (n.pad[0] != n.pad[1] || n.pad[2] != n.pad[3]) {
+                        x = torch::constant_pad_nd(x, {n.pad[0], n.pad[1], n.pad[2], n.pad[3]}, 0);
+                        padding = {0, 0};
+                    } else {
+                        padding = {n.pad[2], n.pad[0]};
+                    }
+                    Tensor y = torch::conv2d(x, p(n.w), p(n.bias), 1, padding);
+                    return apply_act(torch::pixel_shuffle(y, n.scale), n.act);
                 }
                 Tensor y = torch::conv2d(x, p(n.w), p(n.bias), {n.sh, n.sw}, padding, {n.dh, n.dw}, n.groups);
                 return apply_act(y, n.act);
@@ -686,7 +701,18 @@ private:
             }
             case Op::upsample: {
                 const Tensor& x = in(0);
-                if (n.bilinear) return torch::upsample_bilinear2d(x, {x.size(2) * n.sh, x.size(3) * n.sw}, false);
+                if (n.fused) return x;  // the consuming convolution upsamples (see fuse_upsample_conv)
+                if (n.bilinear) {
+                    // TF.js' resizeBilinear (what tfjs-layers' UpSampling2D calls): no half-pixel
+                    // centres, source = destination / scale, the last row and column repeated.
+                    // = align-corners resize of the input with one replicated row and column.
+                    const std::int64_t H = x.size(2), W = x.size(3);
+                    Tensor xp = torch::cat({x, x.narrow(2, H - 1, 1)}, 2);
+                    xp = torch::cat({xp, xp.narrow(3, W - 1, 1)}, 3);
+                    return torch::upsample_bilinear2d(xp, {H * n.sh + 1, W * n.sw + 1}, true)
+                        .narrow(2, 0, H * n.sh)
+                        .narrow(3, 0, W * n.sw);
+                }
                 return torch::upsample_nearest2d(x, {x.size(2) * n.sh, x.size(3) * n.sw});
             }
             case Op::zeropad:
@@ -736,6 +762,66 @@ private:
             }
         }
         return in(0);
+    }
+
+    /// Folds UpSampling2D(nearest, s×s) followed by its only consumer, a
+    /// stride-1 undilated "same" Conv2D with an odd square kernel, into one
+    /// convolution on the low-resolution input with s² times the output
+    /// channels, followed by depth-to-space. Output pixel (h·s+i, w·s+j) of
+    /// the original reads upsampled rows h·s+i+d (|d| ≤ p), i.e. input rows
+    /// floor((i+d)/s) relative to h: the kernel taps that land on the same
+    /// input pixel are summed into the sub-position (i, j)'s kernel. Same
+    /// result (zero padding maps to zero padding), s² fewer activations at the
+    /// output size and a wide convolution instead of a 3-channel one.
+    void fuse_upsample_conv() {
+        std::vector<int> consumers(m_nodes.size(), 0);
+        for (const auto& n : m_nodes)
+            for (int in : n.inputs)
+                ++consumers[static_cast<std::size_t>(in)];
+        for (int o : m_outputs)
+            ++consumers[static_cast<std::size_t>(o)];
+        for (std::size_t j = 0; j < m_nodes.size(); ++j) {
+            Node& c = m_nodes[j];
+            if (c.op != Op::conv || c.inputs.size() != 1 || !c.same || c.sh != 1 || c.sw != 1 || c.dh != 1 ||
+                c.dw != 1 || c.groups != 1 || c.kh != c.kw || c.kh % 2 == 0 || c.scale != 1)
+                continue;
+            Node& u = m_nodes[static_cast<std::size_t>(c.inputs[0])];
+            if (u.op != Op::upsample || u.bilinear || u.fused || u.sh != u.sw || u.sh < 2 ||
+                consumers[static_cast<std::size_t>(c.inputs[0])] != 1)
+                continue;
+            const std::int64_t s = u.sh, pad = (c.kh - 1) / 2;
+            auto floor_div = [](std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
+            const std::int64_t lo = floor_div(-pad, s), hi = floor_div(s - 1 + pad, s), kl = hi - lo + 1;
+            const Tensor w = m_params.fp32()[c.w].contiguous();  // O I k k
+            const std::int64_t O = w.size(0), I = w.size(1);
+            Tensor wf = torch::zeros({O * s * s, I, kl, kl}, w.options());
+            using torch::indexing::Slice;
+            for (std::int64_t i = 0; i < s; ++i)
+                for (std::int64_t jj = 0; jj < s; ++jj)
+                    for (std::int64_t dy = -pad; dy <= pad; ++dy)
+                        for (std::int64_t dx = -pad; dx <= pad; ++dx) {
+                            const std::int64_t ly = floor_div(i + dy, s) - lo, lx = floor_div(jj + dx, s) - lo;
+                            auto dst = wf.index({Slice(i * s + jj, torch::indexing::None, s * s), Slice(), ly, lx});
+                            dst += w.index({Slice(), Slice(), dy + pad, dx + pad});
+                        }
+            const std::string key = c.w + "#upsample" + std::to_string(s);
+            m_params.add(key, conv_weight_cl(wf));
+            m_params.fp32().erase(c.w);
+            c.w = key;
+            if (!c.bias.empty()) {
+                const std::string bkey = c.bias + "#upsample" + std::to_string(s);
+                m_params.add(bkey, m_params.fp32()[c.bias].repeat_interleave(s * s));
+                m_params.fp32().erase(c.bias);
+                c.bias = bkey;
+            }
+            c.scale = s;
+            c.pad[2] = -lo;  // top
+            c.pad[3] = hi;   // bottom
+            c.pad[0] = -lo;  // left
+            c.pad[1] = hi;   // right
+            u.fused = true;
+            spdlog::debug("model {}: '{}' (nearest x{}) folded into '{}'", m_info.id, u.name, s, c.name);
+        }
     }
 
     /// Peak live activations per input pixel from a dry run on a small input.
