@@ -274,6 +274,45 @@ TEST(Layers, MergeLayersMultiplyBetaPixelShuffle) {
                     }
 }
 
+TEST(Layers, PixelShuffle3x4x8xLeakyReluGlobalMax) {
+    // PixelShuffle{3,4,8}x = TF depth_to_space (DCR) at that scale.
+    for (int s : {3, 4, 8}) {
+        const auto x = ref::random({1, 2, 3, 2 * s * s}, 60 + s);
+        auto m = build(json::array({layer("PixelShuffle" + std::to_string(s) + "x", "ps", {{"scale", s}})}),
+                       2 * s * s, {});
+        ASSERT_TRUE(m.ok()) << m.error().message;
+        const auto y = run1(**m, x);
+        ASSERT_EQ(y.shape, (std::vector<std::int64_t>{1, 2 * s, 3 * s, 2}));
+        for (int h = 0; h < 2; ++h)
+            for (int w = 0; w < 3; ++w)
+                for (int i = 0; i < s; ++i)
+                    for (int j = 0; j < s; ++j)
+                        for (int c = 0; c < 2; ++c)
+                            ASSERT_EQ(y.data[static_cast<std::size_t>(((h * s + i) * 3 * s + w * s + j) * 2 + c)],
+                                      x.data[static_cast<std::size_t>((h * 3 + w) * 2 * s * s + (i * s + j) * 2 + c)])
+                                << "s=" << s;
+    }
+    auto bad = build(json::array({layer("PixelShuffle4x", "ps", {{"scale", 2}})}), 16, {});
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("ps"), std::string::npos) << bad.error().message;
+    // LeakyReLU(alpha) then GlobalMaxPooling2D.
+    const auto x = ref::random({1, 4, 5, 3}, 70);
+    auto m = build(json::array({layer("LeakyReLU", "lr", {{"alpha", 0.1}}),
+                                layer("GlobalMaxPooling2D", "gm", json::object())}),
+                   3, {});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    const auto y = run1(**m, x);
+    ASSERT_EQ(y.shape, (std::vector<std::int64_t>{1, 3}));
+    for (int c = 0; c < 3; ++c) {
+        float want = -1e9F;
+        for (int i = 0; i < 20; ++i) {
+            const float v = x.data[static_cast<std::size_t>(i * 3 + c)];
+            want = std::max(want, v > 0 ? v : 0.1F * v);
+        }
+        EXPECT_NEAR(y.data[static_cast<std::size_t>(c)], want, 1e-6);
+    }
+}
+
 TEST(Layers, UnknownLayerIsRefusedWithNameAndClass) {
     auto m = build(json::array({layer("FancyWarp2D", "warp_1", {{"strength", 3}})}), 3, {});
     ASSERT_FALSE(m.ok());
