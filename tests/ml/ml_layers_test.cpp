@@ -190,13 +190,14 @@ TEST(Layers, BilinearUpsamplingFollowsTfjs) {
     ASSERT_TRUE(m.ok()) << m.error().message;
     const auto y = run1(**m, x);
     ASSERT_EQ(y.shape, (std::vector<std::int64_t>{1, 4, 6, 1}));
-    const std::vector<float> tfjs{1, 1.5, 2, 2.5, 3, 3, 2.5, 3, 3.5, 4, 4.5, 4.5,
-                                  4, 4.5, 5, 5.5, 6, 6, 4, 4.5, 5, 5.5, 6, 6};
+    const std::vector<float> tfjs{1, 1.5, 2, 2.5, 3, 3, 2.5, 3,   3.5, 4,   4.5, 4.5,
+                                  4, 4.5, 5, 5.5, 6, 6, 4,   4.5, 5,   5.5, 6,   6};
     for (std::size_t i = 0; i < tfjs.size(); ++i)
         EXPECT_NEAR(y.data[i], tfjs[i], 1e-6) << i;
     // Integer scale 3 on random data against the formula src = dst / s, clamped.
     const auto r = ref::random({1, 4, 5, 2}, 77);
-    auto m3 = build(json::array({layer("UpSampling2D", "u", {{"size", {3, 3}}, {"interpolation", "bilinear"}})}), 2, {});
+    auto m3 =
+        build(json::array({layer("UpSampling2D", "u", {{"size", {3, 3}}, {"interpolation", "bilinear"}})}), 2, {});
     ASSERT_TRUE(m3.ok());
     const auto y3 = run1(**m3, r);
     ASSERT_EQ(y3.shape, (std::vector<std::int64_t>{1, 12, 15, 2}));
@@ -278,8 +279,8 @@ TEST(Layers, PixelShuffle3x4x8xLeakyReluGlobalMax) {
     // PixelShuffle{3,4,8}x = TF depth_to_space (DCR) at that scale.
     for (int s : {3, 4, 8}) {
         const auto x = ref::random({1, 2, 3, 2 * s * s}, 60 + s);
-        auto m = build(json::array({layer("PixelShuffle" + std::to_string(s) + "x", "ps", {{"scale", s}})}),
-                       2 * s * s, {});
+        auto m =
+            build(json::array({layer("PixelShuffle" + std::to_string(s) + "x", "ps", {{"scale", s}})}), 2 * s * s, {});
         ASSERT_TRUE(m.ok()) << m.error().message;
         const auto y = run1(**m, x);
         ASSERT_EQ(y.shape, (std::vector<std::int64_t>{1, 2 * s, 3 * s, 2}));
@@ -297,9 +298,9 @@ TEST(Layers, PixelShuffle3x4x8xLeakyReluGlobalMax) {
     EXPECT_NE(bad.error().message.find("ps"), std::string::npos) << bad.error().message;
     // LeakyReLU(alpha) then GlobalMaxPooling2D.
     const auto x = ref::random({1, 4, 5, 3}, 70);
-    auto m = build(json::array({layer("LeakyReLU", "lr", {{"alpha", 0.1}}),
-                                layer("GlobalMaxPooling2D", "gm", json::object())}),
-                   3, {});
+    auto m = build(
+        json::array({layer("LeakyReLU", "lr", {{"alpha", 0.1}}), layer("GlobalMaxPooling2D", "gm", json::object())}), 3,
+        {});
     ASSERT_TRUE(m.ok()) << m.error().message;
     const auto y = run1(**m, x);
     ASSERT_EQ(y.shape, (std::vector<std::int64_t>{1, 3}));

@@ -216,10 +216,10 @@ private:
 /// sends those to its native path when it runs single-threaded (a heuristic
 /// from before channels-last), which copies channels-last tensors around and
 /// was measured several times slower than oneDNN; they go to oneDNN directly.
-Tensor conv2d_cpu_aware(const Tensor& x, const Tensor& w, const Tensor& b, at::IntArrayRef stride, at::IntArrayRef padding,
-              at::IntArrayRef dilation, std::int64_t groups) {
-    if (x.device().is_cpu() && x.scalar_type() == torch::kFloat && w.dim() == 4 && w.size(2) == 1 &&
-        w.size(3) == 1 && groups == 1)
+Tensor conv2d_cpu_aware(const Tensor& x, const Tensor& w, const Tensor& b, at::IntArrayRef stride,
+                        at::IntArrayRef padding, at::IntArrayRef dilation, std::int64_t groups) {
+    if (x.device().is_cpu() && x.scalar_type() == torch::kFloat && w.dim() == 4 && w.size(2) == 1 && w.size(3) == 1 &&
+        groups == 1)
         return at::mkldnn_convolution(x, w, b.defined() ? c10::optional<Tensor>(b) : c10::nullopt, padding, stride,
                                       dilation, groups);
     return torch::conv2d(x, w, b, stride, padding, dilation, groups);
