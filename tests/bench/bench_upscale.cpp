@@ -6,6 +6,8 @@
 // and, with --peak, the peak memory of a 1024² → 4096² thick x4 tiled upscale.
 //   bench_upscale [--reps N] [--sizes 128,512] [--models slim,medium,thick]
 //                 [--node-dir DIR] [--script FILE] [--no-peer] [--peak] [--gpu-peak-tflops T]
+//                 [--configs fp32:1,fp32:all,bf16:1,bf16:all,fp16:0] (PRECISION:THREADS, 0 = the policy)
+//                 [--peer-large] (also the reference on thick at 512²)
 //   → JSON lines. On a CUDA machine fp16 runs too, with the fraction of the card's fp16 peak.
 #include <sys/resource.h>
 
@@ -17,6 +19,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -50,6 +53,21 @@ double median(std::vector<double> v) {
     return v.empty() ? 0 : v[v.size() / 2];
 }
 
+double load1() {
+    std::ifstream f("/proc/loadavg");
+    double v = -1;
+    f >> v;
+    return v;
+}
+
+/// This process's CPU time (user + system) in milliseconds.
+double cpu_ms() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return (static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+            static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3);
+}
+
 double max_rss_mib() {
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
@@ -66,6 +84,10 @@ int main(int argc, char** argv) {
     bool peer = true, peak = false;
     double gpu_peak_tflops = 989.4;  // H100 SXM dense fp16 tensor-core peak
     int peak_threads = 0;            // --peak: CPU threads (0 = the policy)
+    // --configs PREC:THREADS,... (THREADS 0 = the adaptive policy, "all" = every core)
+    // (the policy picks 1 or all on a 2-core machine, so both are measured and "policy_threads" says which)
+    std::vector<std::string> config_list{"fp32:1", "fp32:all", "bf16:1", "bf16:all", "fp16:0"};
+    bool peer_large = false;  // --peer-large: also run the reference on thick at 512² (> 5 min here)
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -87,6 +109,10 @@ int main(int argc, char** argv) {
             peak = true;
         else if (a == "--threads")
             peak_threads = std::atoi(next().c_str());
+        else if (a == "--configs")
+            config_list = split(next());
+        else if (a == "--peer-large")
+            peer_large = true;
     }
     auto rt = ml::Runtime::create(
         {.device = "auto", .precision = ml::Precision::fp32, .memory_budget = 0, .threads = peak ? peak_threads : 0});
@@ -140,11 +166,18 @@ int main(int argc, char** argv) {
         int threads;  // 0 = one per core (the policy)
         bool large;   // also for thick at 512² (slow in fp32 on 2 cores)
     };
-    const std::vector<Config> configs{{ml::Precision::fp32, 0, false},
-                                      {ml::Precision::fp32, 1, true},
-                                      {ml::Precision::bf16, 0, true},
-                                      {ml::Precision::bf16, 1, true},
-                                      {ml::Precision::fp16, 0, true}};
+    std::vector<Config> configs;
+    for (const auto& c : config_list) {
+        const auto colon = c.find(':');
+        auto prec = ml::parse_precision(c.substr(0, colon));
+        if (!prec || colon == std::string::npos)
+            return std::fprintf(stderr, "--configs: '%s' is not PRECISION:THREADS\n", c.c_str()), 1;
+        const std::string t = c.substr(colon + 1);
+        const int threads = t == "all" ? -1 : std::atoi(t.c_str());
+        // every core in fp32 on thick at 512² takes ~10 min on the loaded 2-core machine
+        configs.push_back({*prec, threads, !(threads == -1 && *prec == ml::Precision::fp32)});
+    }
+    const int all_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const fs::path tmp = fs::temp_directory_path() / ("atelier-bench-upscale-" + std::to_string(::getpid()));
     fs::create_directories(tmp);
     for (const auto& name : models) {
@@ -165,7 +198,10 @@ int main(int argc, char** argv) {
                              {"input", std::to_string(n) + "x" + std::to_string(n)},
                              {"reps", reps},
                              {"device", dev.name},
-                             {"cores", dev.threads}};
+                             {"cores", all_cores},
+                             {"policy_threads", dev.threads},
+                             {"policy_threads_reason", dev.threads_reason},
+                             {"load_average_at_start", dev.load_average}};
             // The policy (fp32, one thread per core) first; then bf16 and single-threaded runs,
             // because a shared, oversubscribed machine punishes OpenMP barriers.
             Image fp32_result;
@@ -175,26 +211,30 @@ int main(int argc, char** argv) {
                 if (cfg.precision == ml::Precision::fp16 && !dev.fp16) continue;
                 if (cfg.threads == 1 && dev.kind == ml::DeviceKind::cuda) continue;
                 if (!cfg.large && n >= 512 && name == "thick") continue;
-                (void)ml::Runtime::create({.device = dev.name,
-                                           .precision = ml::Precision::fp32,
-                                           .memory_budget = 0,
-                                           .threads = cfg.threads == 0 ? dev.threads : cfg.threads});
+                const int threads = cfg.threads == 0 ? dev.threads : cfg.threads < 0 ? all_cores : cfg.threads;
+                (void)ml::Runtime::create(
+                    {.device = dev.name, .precision = ml::Precision::fp32, .memory_budget = 0, .threads = threads});
                 o.precision = cfg.precision;
                 auto warm = ops::upscale(**m, img, o);  // warm-up (oneDNN primitive creation)
                 if (!warm) return std::fprintf(stderr, "%s\n", warm.error().message.c_str()), 1;
-                std::vector<double> ms;
+                std::vector<double> ms, cpu;
                 const int r_count = n >= 512 ? 1 : reps;
                 for (int r = 0; r < r_count; ++r) {
                     const auto t0 = Clock::now();
+                    const double c0 = cpu_ms();
                     auto res = ops::upscale(**m, img, o);
                     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+                    cpu.push_back(cpu_ms() - c0);
                 }
                 const double med = median(ms);
                 nlohmann::json c{{"precision", ml::precision_name(cfg.precision)},
-                                 {"threads", cfg.threads == 0 ? dev.threads : cfg.threads},
+                                 {"threads", threads},
+                                 {"policy", cfg.threads == 0},
+                                 {"load1", load1()},
                                  {"reps", r_count},
                                  {"tiles", warm->stats.tiles},
                                  {"ms", med},
+                                 {"cpu_ms", median(cpu)},  // CPU time of all threads: ≈ ms × threads when not starved
                                  {"output_mp_per_s", out_mp / (med / 1000.0)},
                                  {"gflops", (*m)->flops_per_pixel() * n * n / (med / 1000.0) / 1e9}};
                 if (dev.kind == ml::DeviceKind::cuda && cfg.precision == ml::Precision::fp16)
@@ -202,7 +242,7 @@ int main(int argc, char** argv) {
                 if (cfg.precision == ml::Precision::fp32 && fp32_result.empty()) fp32_result = warm->image;
                 if (cfg.precision != ml::Precision::fp32 && !fp32_result.empty())
                     c["psnr_db_vs_fp32"] = ops::psnr(warm->image, fp32_result).value_or(0);
-                if (cfg.threads == 0 && cfg.precision == ml::Precision::fp32) policy_ms = med;
+                if (threads == dev.threads && cfg.precision == ml::Precision::fp32 && policy_ms == 0) policy_ms = med;
                 j["runs"].push_back(c);
             }
             (void)ml::Runtime::create({.device = dev.name});  // back to the policy
@@ -212,7 +252,7 @@ int main(int argc, char** argv) {
                     std::ofstream f(in, std::ios::binary);
                     f.write(reinterpret_cast<const char*>(img.data()), static_cast<std::streamsize>(img.byte_size()));
                 }
-                if (n >= 512 && name == "thick") {  // one run of the reference takes > 5 min here
+                if (n >= 512 && name == "thick" && !peer_large) {  // one run of the reference takes > 5 min here
                     j["peer_skipped"] = "thick at 512² is too slow for the reference on this machine";
                     emit(j);
                     continue;
@@ -231,6 +271,9 @@ int main(int argc, char** argv) {
                             "UpscalerJS model package on tfjs " + pj.value("tfjs", "") + " " + pj.value("backend", "");
                         j["peer_reps"] = peer_reps;
                         j["peer_ms"] = ref;
+                        j["peer_load1"] = load1();
+                        if (pj.contains("cpu_milliseconds"))
+                            j["peer_cpu_ms"] = median(pj["cpu_milliseconds"].get<std::vector<double>>());
                         j["peer_output_mp_per_s"] = out_mp / (ref / 1000.0);
                         if (policy_ms > 0) j["speedup_fp32_policy"] = ref / policy_ms;
                         for (auto& c : j["runs"])

@@ -181,6 +181,71 @@ TEST(Layers, PoolingUpsamplingFlattenDenseSoftmax) {
     EXPECT_NEAR(yg.data[0], std::exp(mean[0]) / (std::exp(mean[0]) + std::exp(mean[1])), 1e-5);
 }
 
+TEST(Layers, BilinearUpsamplingFollowsTfjs) {
+    // tfjs-layers' UpSampling2D calls tf.image.resizeBilinear without half-pixel
+    // centres. These are TF.js 4.11's outputs for a 2x3 input and size 2x2.
+    TensorF32 x({1, 2, 3, 1});
+    x.data = {1, 2, 3, 4, 5, 6};
+    auto m = build(json::array({layer("UpSampling2D", "u", {{"size", {2, 2}}, {"interpolation", "bilinear"}})}), 1, {});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    const auto y = run1(**m, x);
+    ASSERT_EQ(y.shape, (std::vector<std::int64_t>{1, 4, 6, 1}));
+    const std::vector<float> tfjs{1, 1.5, 2, 2.5, 3, 3, 2.5, 3,   3.5, 4,   4.5, 4.5,
+                                  4, 4.5, 5, 5.5, 6, 6, 4,   4.5, 5,   5.5, 6,   6};
+    for (std::size_t i = 0; i < tfjs.size(); ++i)
+        EXPECT_NEAR(y.data[i], tfjs[i], 1e-6) << i;
+    // Integer scale 3 on random data against the formula src = dst / s, clamped.
+    const auto r = ref::random({1, 4, 5, 2}, 77);
+    auto m3 =
+        build(json::array({layer("UpSampling2D", "u", {{"size", {3, 3}}, {"interpolation", "bilinear"}})}), 2, {});
+    ASSERT_TRUE(m3.ok());
+    const auto y3 = run1(**m3, r);
+    ASSERT_EQ(y3.shape, (std::vector<std::int64_t>{1, 12, 15, 2}));
+    auto at = [&](std::int64_t h, std::int64_t w, std::int64_t c) {
+        return r.data[static_cast<std::size_t>((h * 5 + w) * 2 + c)];
+    };
+    for (std::int64_t oy = 0; oy < 12; ++oy)
+        for (std::int64_t ox = 0; ox < 15; ++ox)
+            for (std::int64_t c = 0; c < 2; ++c) {
+                const std::int64_t y0 = oy / 3, x0 = ox / 3, y1 = std::min<std::int64_t>(y0 + 1, 3),
+                                   x1 = std::min<std::int64_t>(x0 + 1, 4);
+                const float fy = static_cast<float>(oy % 3) / 3.0F, fx = static_cast<float>(ox % 3) / 3.0F;
+                const float want = (1 - fy) * ((1 - fx) * at(y0, x0, c) + fx * at(y0, x1, c)) +
+                                   fy * ((1 - fx) * at(y1, x0, c) + fx * at(y1, x1, c));
+                EXPECT_NEAR(y3.data[static_cast<std::size_t>((oy * 15 + ox) * 2 + c)], want, 1e-5);
+            }
+}
+
+TEST(Layers, NearestUpsamplingFoldedIntoTheNextConvGivesTheSameResult) {
+    // UpSampling2D(nearest) + Conv2D(same) is run as one low-res conv + depth-to-space.
+    for (int s : {2, 3, 4}) {
+        for (int k : {1, 3, 5}) {
+            const auto x = ref::random({1, 7, 6, 5}, 30 + s), w = ref::random({k, k, 5, 3}, 40 + k),
+                       b = ref::random({3}, 50);
+            auto m = build(json::array({layer("UpSampling2D", "u", {{"size", {s, s}}, {"interpolation", "nearest"}}),
+                                        layer("Conv2D", "c",
+                                              {{"filters", 3},
+                                               {"kernel_size", {k, k}},
+                                               {"padding", "same"},
+                                               {"activation", "relu"},
+                                               {"use_bias", true}})}),
+                           5, {{"c/kernel", w}, {"c/bias", b}});
+            ASSERT_TRUE(m.ok()) << m.error().message;
+            RunOptions ro;
+            ro.extra_outputs = {"u"};
+            auto r = (*m)->run(x, ro);
+            ASSERT_TRUE(r.ok()) << r.error().message;
+            const auto up = ref::nchw_to_nhwc(ref::up_nearest_nchw(ref::nhwc_to_nchw(x), s));
+            const auto want = ref::map(ref::conv2d(up, w, &b, 1, 1, true), [](float v) { return std::max(v, 0.0F); });
+            ASSERT_EQ((*r)[0].shape, want.shape) << "s=" << s << " k=" << k;
+            EXPECT_LT(ref::max_abs_diff((*r)[0], want), 1e-4) << "s=" << s << " k=" << k;
+            // the upsampled layer itself is still available as an extra output
+            ASSERT_EQ((*r)[1].shape, up.shape);
+            EXPECT_LT(ref::max_abs_diff((*r)[1], up), 1e-6);
+        }
+    }
+}
+
 TEST(Layers, MergeLayersMultiplyBetaPixelShuffle) {
     const auto x = ref::random({1, 3, 4, 12}, 15);
     json l = json::array({layer("MultiplyBeta", "mb", {{"beta", 0.2}}), layer("Add", "add", json::object()),
@@ -208,6 +273,45 @@ TEST(Layers, MergeLayersMultiplyBetaPixelShuffle) {
                         EXPECT_NEAR(y.data[static_cast<std::size_t>(((h * 2 + i) * 8 + w * 2 + j) * 6 + c)], want,
                                     1e-5);
                     }
+}
+
+TEST(Layers, PixelShuffle3x4x8xLeakyReluGlobalMax) {
+    // PixelShuffle{3,4,8}x = TF depth_to_space (DCR) at that scale.
+    for (int s : {3, 4, 8}) {
+        const auto x = ref::random({1, 2, 3, 2 * s * s}, 60 + s);
+        auto m =
+            build(json::array({layer("PixelShuffle" + std::to_string(s) + "x", "ps", {{"scale", s}})}), 2 * s * s, {});
+        ASSERT_TRUE(m.ok()) << m.error().message;
+        const auto y = run1(**m, x);
+        ASSERT_EQ(y.shape, (std::vector<std::int64_t>{1, 2 * s, 3 * s, 2}));
+        for (int h = 0; h < 2; ++h)
+            for (int w = 0; w < 3; ++w)
+                for (int i = 0; i < s; ++i)
+                    for (int j = 0; j < s; ++j)
+                        for (int c = 0; c < 2; ++c)
+                            ASSERT_EQ(y.data[static_cast<std::size_t>(((h * s + i) * 3 * s + w * s + j) * 2 + c)],
+                                      x.data[static_cast<std::size_t>((h * 3 + w) * 2 * s * s + (i * s + j) * 2 + c)])
+                                << "s=" << s;
+    }
+    auto bad = build(json::array({layer("PixelShuffle4x", "ps", {{"scale", 2}})}), 16, {});
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("ps"), std::string::npos) << bad.error().message;
+    // LeakyReLU(alpha) then GlobalMaxPooling2D.
+    const auto x = ref::random({1, 4, 5, 3}, 70);
+    auto m = build(
+        json::array({layer("LeakyReLU", "lr", {{"alpha", 0.1}}), layer("GlobalMaxPooling2D", "gm", json::object())}), 3,
+        {});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    const auto y = run1(**m, x);
+    ASSERT_EQ(y.shape, (std::vector<std::int64_t>{1, 3}));
+    for (int c = 0; c < 3; ++c) {
+        float want = -1e9F;
+        for (int i = 0; i < 20; ++i) {
+            const float v = x.data[static_cast<std::size_t>(i * 3 + c)];
+            want = std::max(want, v > 0 ? v : 0.1F * v);
+        }
+        EXPECT_NEAR(y.data[static_cast<std::size_t>(c)], want, 1e-6);
+    }
 }
 
 TEST(Layers, UnknownLayerIsRefusedWithNameAndClass) {

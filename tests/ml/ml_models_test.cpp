@@ -7,8 +7,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <mutex>
 #include <thread>
 
+#include "atelier/base/job_queue.h"
 #include "atelier/base/paths.h"
 #include "atelier/image/procedural.h"
 #include "atelier/ml/runtime.h"
@@ -71,7 +74,18 @@ TEST(Runtime, CpuPolicyUsesAllCoresAndSaysWhy) {
     const auto d = Runtime::probe("auto");
     EXPECT_EQ(d.kind, DeviceKind::cpu);  // Debian's LibTorch is CPU-only
     EXPECT_FALSE(d.reason.empty());
-    EXPECT_EQ(d.threads, static_cast<int>(std::thread::hardware_concurrency()));
+    // Adaptive threads: the cores the load average leaves free, at least one.
+    EXPECT_EQ(d.threads, adaptive_threads(static_cast<int>(std::thread::hardware_concurrency()), d.load_average));
+    EXPECT_NE(d.threads_reason.find("load average"), std::string::npos) << d.threads_reason;
+    EXPECT_EQ(adaptive_threads(2, 0.1), 2);
+    EXPECT_EQ(adaptive_threads(2, 0.7), 1);
+    EXPECT_EQ(adaptive_threads(2, 10.0), 1);
+    EXPECT_EQ(adaptive_threads(8, 3.2), 5);
+    EXPECT_EQ(adaptive_threads(4, -1.0), 4);
+    auto pinned = Runtime::create({.device = "cpu", .threads = 1});
+    ASSERT_TRUE(pinned.ok());
+    EXPECT_EQ((*pinned)->device().threads, 1);
+    EXPECT_NE((*pinned)->device().threads_reason.find("configured"), std::string::npos);
     EXPECT_GT(d.memory_budget, 0U);
     EXPECT_LE(d.memory_budget, 3ull << 30);
     auto bad = Runtime::create({.device = "tpu"});
@@ -84,15 +98,90 @@ TEST(Runtime, CpuPolicyUsesAllCoresAndSaysWhy) {
     EXPECT_EQ(parse_precision("auto").value(), Precision::automatic);
 }
 
-TEST(Runtime, AutomaticPrecisionFollowsTheQueue) {
-    auto rt = Runtime::create({.device = "cpu", .precision = Precision::automatic, .auto_queue_threshold = 2});
+TEST(Runtime, AutomaticPrecisionHasHysteresis) {
+    auto rt = Runtime::create(
+        {.device = "cpu", .precision = Precision::automatic, .auto_queue_high = 4, .auto_queue_low = 1});
     ASSERT_TRUE(rt.ok()) << rt.error().message;
+    const Precision cheap = (*rt)->device().bf16 ? Precision::bf16 : Precision::fp32;
     EXPECT_EQ((*rt)->effective_precision(), Precision::fp32);
-    (*rt)->set_queue_depth(10);
-    const auto reduced = (*rt)->effective_precision();
-    EXPECT_EQ(reduced, (*rt)->device().bf16 ? Precision::bf16 : Precision::fp32);
-    (*rt)->set_queue_depth(0);
+    (*rt)->set_queue_depth(4);  // not above the high mark: stays fp32
     EXPECT_EQ((*rt)->effective_precision(), Precision::fp32);
+    EXPECT_FALSE((*rt)->auto_state().reduced);
+    (*rt)->set_queue_depth(5);  // above it: drops
+    EXPECT_EQ((*rt)->effective_precision(), cheap);
+    EXPECT_TRUE((*rt)->auto_state().reduced);
+    for (std::size_t d : {4U, 3U, 2U}) {  // between the marks: keeps the cheaper precision
+        (*rt)->set_queue_depth(d);
+        EXPECT_EQ((*rt)->effective_precision(), cheap) << "depth " << d;
+    }
+    (*rt)->set_queue_depth(1);  // drained to the low mark: back to fp32
+    EXPECT_EQ((*rt)->effective_precision(), Precision::fp32);
+    const auto st = (*rt)->auto_state();
+    EXPECT_FALSE(st.reduced);
+    EXPECT_EQ(st.queue_depth, 1U);
+    EXPECT_EQ(st.switches, 2U);
+    // A fixed precision ignores the queue.
+    auto fixed = Runtime::create({.device = "cpu", .precision = Precision::fp32});
+    ASSERT_TRUE(fixed.ok());
+    (*fixed)->set_queue_depth(100);
+    EXPECT_EQ((*fixed)->effective_precision(), Precision::fp32);
+    EXPECT_EQ((*fixed)->auto_state().switches, 0U);
+}
+
+TEST(Runtime, AutomaticPrecisionFollowsARealJobQueue) {
+    // Eight upscale jobs on a one-worker JobQueue, held behind a gate job so
+    // that all are queued first: job k starts with 9-k jobs queued or running.
+    // high 4 / low 1: jobs 1-4 (8..5 waiting) drop to the cheaper precision,
+    // jobs 5-7 (4..2) keep it (hysteresis), job 8 (1 left) is back in fp32;
+    // then a second burst drops again.
+    auto rt = Runtime::create(
+        {.device = "cpu", .precision = Precision::automatic, .auto_queue_high = 4, .auto_queue_low = 1});
+    ASSERT_TRUE(rt.ok()) << rt.error().message;
+    const Precision cheap = (*rt)->device().bf16 ? Precision::bf16 : Precision::fp32;
+    auto mf = registry().resolve("esrgan-slim");
+    ASSERT_TRUE(mf.ok()) << mf.error().message;
+    auto m = (*rt)->load(**mf, {2});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    JobQueue queue(JobQueue::Options{1, 64});
+    follow_queue(**rt, queue);
+    std::mutex mu;
+    std::vector<Precision> used;
+    auto burst = [&](int jobs) {
+        std::promise<void> gate;
+        auto opened = gate.get_future().share();
+        std::vector<JobHandle> hs;
+        hs.push_back(queue
+                         .submit(JobSpec("gate", 0,
+                                         [opened](JobContext&) -> Result<void> {
+                                             opened.wait();
+                                             return ok();
+                                         }))
+                         .value());
+        for (int k = 0; k < jobs; ++k)
+            hs.push_back(queue
+                             .submit(JobSpec("upscale", 0,
+                                             [&](JobContext&) -> Result<void> {
+                                                 RunStats st;
+                                                 auto r = (*m)->run(image_tensor(12, 12, 255.0F), {}, &st);
+                                                 if (!r) return r.error();
+                                                 std::lock_guard lk(mu);
+                                                 used.push_back(st.precision);
+                                                 return ok();
+                                             }))
+                             .value());
+        gate.set_value();
+        for (auto& h : hs)
+            EXPECT_TRUE(h.wait().ok());
+    };
+    burst(8);
+    const std::vector<Precision> want{cheap, cheap, cheap, cheap, cheap, cheap, cheap, Precision::fp32};
+    EXPECT_EQ(used, want);
+    EXPECT_EQ((*rt)->auto_state().switches, 2U);
+    used.clear();
+    burst(6);  // 6..1 waiting: drops at 6 and 5, keeps it down to 2, fp32 for the last
+    EXPECT_EQ(used, (std::vector<Precision>{cheap, cheap, cheap, cheap, cheap, Precision::fp32}));
+    (*rt)->set_queue_source({});
+    EXPECT_EQ((*rt)->auto_state().queue_depth, 1U);
 }
 
 TEST(Models, NsfwjsMobileNetV2ClassifiesAndGivesTheEmbedding) {

@@ -98,6 +98,45 @@ TEST_F(UpscaleCli, SingleFileBatchAndSeamless) {
     EXPECT_EQ(sj["tiles"], 4);
 }
 
+TEST_F(UpscaleCli, AutoPrecisionFollowsTheBatchQueueAndReturnsWhenItDrains) {
+    // Seven files on the command's job queue: file k starts with 8-k jobs
+    // waiting. high 3 / low 1: files 1-4 (7..4 waiting) drop to bf16, 5-6
+    // (3, 2) keep it (hysteresis), the last (1 left) is back in fp32.
+    for (int k = 0; k < 7; ++k)
+        in("f" + std::to_string(k) + ".png", 12);
+    auto r =
+        run("--json --log-level info --set ml.auto_queue_high=3 --set ml.auto_queue_low=1 upscale " +
+            (home / "in").string() + " " + (home / "out").string() + " --model esrgan-slim --scale 2 --precision auto");
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["results"].size(), 7U);
+    auto info = nlohmann::json::parse(run("--json info").out);
+    const std::string cheap = info["inference"]["bf16"].get<bool>() ? "bf16" : "fp32";
+    for (std::size_t k = 0; k < 7; ++k) {
+        const auto& f = j["results"][k];
+        EXPECT_EQ(f["queue_depth"].get<std::size_t>(), 7 - k) << f.dump();
+        EXPECT_EQ(f["precision"], k < 6 ? cheap : "fp32") << f.dump();
+        EXPECT_TRUE(fs::exists(f["output"].get<std::string>()));
+    }
+    // The switches are logged (at info level).
+    if (cheap == "bf16") {
+        EXPECT_NE(r.err.find("-> bf16"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("-> fp32"), std::string::npos) << r.err;
+    }
+    // A fixed precision is what every job uses.
+    auto f = run("--json upscale " + (home / "in").string() + " " + (home / "out32").string() +
+                 " --model esrgan-slim --scale 2 --precision fp32");
+    ASSERT_EQ(f.code, 0) << f.err;
+    for (const auto& res : nlohmann::json::parse(f.out)["results"])
+        EXPECT_EQ(res["precision"], "fp32");
+    // The text report says which precision each file got and the queue it saw.
+    auto t = run("--set ml.auto_queue_high=3 upscale " + (home / "in").string() + " " + (home / "outt").string() +
+                 " --model esrgan-slim --scale 2 --precision auto");
+    ASSERT_EQ(t.code, 0) << t.err;
+    EXPECT_NE(t.out.find(cheap + " auto, 7 in queue"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("fp32 auto, 1 in queue"), std::string::npos) << t.out;
+}
+
 TEST_F(UpscaleCli, CompareWritesBothAndASideBySide) {
     const auto a = in("t.png", 20);
     auto r =
@@ -168,6 +207,10 @@ TEST_F(UpscaleCli, InfoShowsTheRuntimesDeviceChoice) {
     EXPECT_EQ(j["inference"]["device"], j["device"]);
     EXPECT_FALSE(j["inference"]["reason"].get<std::string>().empty());
     EXPECT_GE(j["inference"]["threads"].get<int>(), 1);
+    EXPECT_NE(j["inference"]["threads_reason"].get<std::string>().find("load average"), std::string::npos);
+    auto pinned = nlohmann::json::parse(run("--json --set ml.threads=1 info").out);
+    EXPECT_EQ(pinned["inference"]["threads"], 1);
+    EXPECT_NE(pinned["inference"]["threads_reason"].get<std::string>().find("configured"), std::string::npos);
     bool slim = false;
     for (const auto& m : j["models"])
         if (m["id"] == "esrgan-slim") slim = m["scales"].size() == 4;

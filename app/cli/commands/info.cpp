@@ -59,12 +59,18 @@ int run_info(Context& ctx) {
     if (gpu.devices.empty()) j["gpu_reason"] = gpu.reason;
 #ifdef ATELIER_HAVE_ML
     // The inference runtime's own policy decides (LibTorch's view of CUDA, cores, memory).
-    const auto dev = ml::Runtime::probe(ctx.config.get_string("ml.device"));
+    auto dev = ml::Runtime::probe(ctx.config.get_string("ml.device"));
+    if (const auto t = ctx.config.get_int("ml.threads"); t && *t > 0 && dev.kind == ml::DeviceKind::cpu) {
+        dev.threads = static_cast<int>(*t);
+        dev.threads_reason = "configured (ml.threads = " + std::to_string(*t) + ")";
+    }
     j["device"] = dev.name;
     j["device_reason"] = dev.reason;
     j["inference"] = {{"device", dev.name},
                       {"reason", dev.reason},
                       {"threads", dev.threads},
+                      {"threads_reason", dev.threads_reason},
+                      {"load_average", dev.load_average},
                       {"memory_budget_bytes", dev.memory_budget},
                       {"bf16", dev.bf16},
                       {"fp16", dev.fp16},
@@ -135,9 +141,11 @@ int run_info(Context& ctx) {
     std::printf("Inference device: %s (%s)\n", j["device"].get<std::string>().c_str(),
                 j["device_reason"].get<std::string>().c_str());
 #ifdef ATELIER_HAVE_ML
-    std::printf("Inference: LibTorch %s, %d threads, memory budget %.1f GiB, precisions fp32%s%s (configured: %s)\n",
-                dev.torch_version.c_str(), dev.threads, gib(dev.memory_budget), dev.bf16 ? " bf16" : "",
-                dev.fp16 ? " fp16" : "", ctx.config.get_string("ml.precision").c_str());
+    std::printf(
+        "Inference: LibTorch %s, %d thread%s (%s), memory budget %.1f GiB, precisions fp32%s%s (configured: %s)\n",
+        dev.torch_version.c_str(), dev.threads, dev.threads == 1 ? "" : "s", dev.threads_reason.c_str(),
+        gib(dev.memory_budget), dev.bf16 ? " bf16" : "", dev.fp16 ? " fp16" : "",
+        ctx.config.get_string("ml.precision").c_str());
 #endif
     std::printf("Image I/O: %s\n", codec ? codec->c_str() : ("unavailable: " + codec.error().message).c_str());
     std::printf("Data: %s\n", paths::data_dir().c_str());

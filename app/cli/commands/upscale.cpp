@@ -8,7 +8,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <future>
 
+#include "atelier/base/job_queue.h"
 #include "atelier/image/resize.h"
 #include "atelier/imageio/imageio.h"
 #include "atelier/ml/runtime.h"
@@ -48,6 +50,13 @@ Result<Session> open_session(Context& ctx, const UpscaleArgs& a) {
     auto threads = ctx.config.get_int("ml.threads");
     if (!threads) return threads.error();
     ro.threads = static_cast<int>(*threads);
+    for (auto [key, field] :
+         {std::pair{"ml.auto_queue_high", &ro.auto_queue_high}, std::pair{"ml.auto_queue_low", &ro.auto_queue_low}}) {
+        auto v = ctx.config.get_int(key);
+        if (!v) return v.error();
+        if (*v < 0) return fail(Errc::invalid_argument, std::string(key) + " must be 0 or more");
+        *field = static_cast<std::size_t>(*v);
+    }
     auto budget = ctx.config.get_int("ml.memory_budget_mb");
     if (!budget) return budget.error();
     ro.memory_budget = static_cast<std::uint64_t>(std::max<std::int64_t>(0, *budget)) << 20;
@@ -76,8 +85,9 @@ Result<std::shared_ptr<ml::Model>> load_model(Session& s, const std::string& ref
     return s.runtime->load(**mf, {scale});
 }
 
+/// Upscales one file; `precision` is fixed for the whole image (every tile alike).
 Result<ops::UpscaleResult> upscale_file(Context& ctx, Session& s, ml::Model& model, const fs::path& in,
-                                        const ProgressEvent& step) {
+                                        const ProgressEvent& step, ml::Precision precision) {
     auto img = imageio::load(in, s.limits);
     if (!img) return img.error();
     const auto sc = static_cast<std::uint64_t>(model.info().scale);
@@ -88,7 +98,7 @@ Result<ops::UpscaleResult> upscale_file(Context& ctx, Session& s, ml::Model& mod
                                               "; raise it with --set image.max_pixels=N or use a smaller scale");
     if (ctx.progress_json) progress_event(ctx, step);  // the item starts (fraction 0)
     ops::UpscaleOptions o = s.options;
-    o.precision = s.runtime->effective_precision();
+    o.precision = precision;
     o.progress = [&ctx, step](double f) {
         ProgressEvent e = step;
         e.fraction = f;
@@ -173,19 +183,65 @@ int run_single_or_batch(Context& ctx, const UpscaleArgs& a) {
     } else {
         jobs.emplace_back(a.in, a.out);
     }
+    // Every file is a job on one JobQueue (one worker: a job already uses all
+    // the inference threads). The queue is the `auto` precision policy's
+    // input: a long batch starts in the cheaper precision and returns to fp32
+    // as it drains; each job's precision and the depth it saw are reported.
+    JobQueue queue(JobQueue::Options{1, jobs.size() + 1});
+    ml::follow_queue(*session->runtime, queue);
+    struct Outcome {
+        Result<ops::UpscaleResult> result = fail(Errc::cancelled, "not run");
+        std::size_t queue_depth = 0;
+    };
+    std::vector<Outcome> outcomes(jobs.size());
+    std::vector<JobHandle> handles;
+    // The batch is queued as a whole before its first job starts, so that the
+    // first job already sees the whole queue.
+    std::promise<void> all_queued;
+    auto queued_gate = all_queued.get_future().share();
+    if (auto g = queue.submit(JobSpec("queue the batch", 1,
+                                      [queued_gate](JobContext&) -> Result<void> {
+                                          queued_gate.wait();
+                                          return ok();
+                                      }));
+        !g)
+        return report(ctx, g.error());
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        const std::string label = batch ? "[" + std::to_string(i + 1) + "/" + std::to_string(jobs.size()) + "] " +
+                                              jobs[i].first.filename().string()
+                                        : "upscale";
+        auto h = queue.submit(JobSpec(label, 0, [&, i](JobContext&) -> Result<void> {
+            const auto& [in, out] = jobs[i];
+            auto& oc = outcomes[i];
+            if (ctx.cancel.cancelled()) return fail(Errc::cancelled, "cancelled");
+            oc.queue_depth = queue.queued() + queue.running();
+            const ml::Precision p = session->runtime->effective_precision();
+            const ProgressEvent step{"upscale", 0, in.string(), static_cast<int>(i), static_cast<int>(jobs.size()),
+                                     (*model)->info().id};
+            oc.result = upscale_file(ctx, *session, **model, in, step, p);
+            if (oc.result) {
+                if (auto w = imageio::save(oc.result->image, out); !w) oc.result = w.error();
+            }
+            return ok();
+        }));
+        if (!h) {
+            all_queued.set_value();
+            queue.cancel_all();
+            queue.wait_idle();
+            session->runtime->set_queue_source({});
+            return report(ctx, h.error());
+        }
+        handles.push_back(*h);
+    }
+    all_queued.set_value();
     nlohmann::json results = nlohmann::json::array();
     int failures = 0;
+    std::optional<Error> cancelled;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
-        if (ctx.cancel.cancelled())
-            return report(ctx, fail(Errc::cancelled, "upscale cancelled; finished files are kept"));
+        (void)handles[i].wait();
         const auto& [in, out] = jobs[i];
-        const ProgressEvent step{"upscale",          0, in.string(), static_cast<int>(i), static_cast<int>(jobs.size()),
-                                 (*model)->info().id};
-        auto r = upscale_file(ctx, *session, **model, in, step);
+        auto& r = outcomes[i].result;
         nlohmann::json credentials;
-        if (r) {
-            if (auto w = imageio::save(r->image, out); !w) r = w.error();
-        }
         if (r) {
             auto c = sign_upscaled(ctx, a, *session, **model, in, out, r->image, r->stats);
             if (c)
@@ -194,10 +250,18 @@ int run_single_or_batch(Context& ctx, const UpscaleArgs& a) {
                 r = c.error();
         }
         if (!r) {
-            if (r.error().code == Errc::cancelled)
-                return report(
-                    ctx, fail(Errc::cancelled, "upscale cancelled; nothing was written for '" + in.string() + "'"));
-            if (!batch) return report(ctx, r.error());
+            if (r.error().code == Errc::cancelled) {
+                if (!cancelled)
+                    cancelled = Error{Errc::cancelled,
+                                      batch ? "upscale cancelled; finished files are kept, nothing was written for '" +
+                                                  in.string() + "'"
+                                            : "upscale cancelled; nothing was written for '" + in.string() + "'"};
+                continue;
+            }
+            if (!batch) {
+                session->runtime->set_queue_source({});
+                return report(ctx, r.error());
+            }
             ++failures;
             progress_error(ctx, in.string(), r.error());
             if (!ctx.json) std::fprintf(stderr, "atelier: %s: %s\n", in.c_str(), r.error().message.c_str());
@@ -212,14 +276,19 @@ int run_single_or_batch(Context& ctx, const UpscaleArgs& a) {
                          {"width", r->image.width()},
                          {"height", r->image.height()},
                          {"device", session->runtime->device().name},
-                         {"credentials", credentials}};
+                         {"credentials", credentials},
+                         {"threads", session->runtime->device().threads},
+                         {"queue_depth", outcomes[i].queue_depth}};
         j.update(stats_json(r->stats));
         results.push_back(j);
         if (!ctx.json && !ctx.quiet) {
-            std::printf("%s -> %s (%dx%d, x%d %s on %s, %d tile%s, %s%s, %.0f ms)\n", in.c_str(), out.c_str(),
+            std::printf("%s -> %s (%dx%d, x%d %s on %s, %d tile%s, %s%s%s, %.0f ms)\n", in.c_str(), out.c_str(),
                         r->image.width(), r->image.height(), (*model)->info().scale, (*model)->info().id.c_str(),
                         session->runtime->device().name.c_str(), r->stats.tiles, r->stats.tiles == 1 ? "" : "s",
                         std::string(ml::precision_name(r->stats.precision)).c_str(),
+                        session->runtime->precision() == ml::Precision::automatic
+                            ? (" auto, " + std::to_string(outcomes[i].queue_depth) + " in queue").c_str()
+                            : "",
                         r->stats.retried_fp32 ? ", retried in fp32" : "", r->stats.milliseconds);
 #if ATELIER_HAVE_PROVENANCE
             print_signing(ctx, credentials);
@@ -230,7 +299,10 @@ int run_single_or_batch(Context& ctx, const UpscaleArgs& a) {
                     "interior %.4f)\n",
                     r->stats.seam_error, r->stats.seam_step, r->stats.interior_step);
         }
+        r->image = Image{};  // printed: free the pixels
     }
+    session->runtime->set_queue_source({});
+    if (cancelled) return report(ctx, fail(cancelled->code, cancelled->message));
     if (ctx.json) print_json(batch ? nlohmann::json{{"results", results}, {"failed", failures}} : results[0]);
     return failures ? kFailed : kOk;
 }
@@ -278,7 +350,8 @@ int run_compare(Context& ctx, const UpscaleArgs& a) {
         if (ctx.progress_json) progress_event(ctx, {"load-model", 0, a.in, k, 2, refs[k]});
         auto model = load_model(*session, refs[k], a.scale, ctx.cancel.token());
         if (!model) return report(ctx, model.error());
-        auto r = upscale_file(ctx, *session, **model, a.in, {"upscale", 0, a.in, k, 2, refs[k]});
+        auto r = upscale_file(ctx, *session, **model, a.in, {"upscale", 0, a.in, k, 2, refs[k]},
+                              session->runtime->effective_precision());
         if (!r) return report(ctx, r.error());
         const auto path = fs::path(a.out) / (stem + "." + refs[k] + ".png");
         if (auto w = imageio::save(r->image, path); !w) return report(ctx, w.error());

@@ -212,6 +212,19 @@ private:
     torch::Dtype m_dtype = torch::kFloat;
 };
 
+/// torch::conv2d, except for fp32 1×1 convolutions on the CPU: LibTorch 1.13
+/// sends those to its native path when it runs single-threaded (a heuristic
+/// from before channels-last), which copies channels-last tensors around and
+/// was measured several times slower than oneDNN; they go to oneDNN directly.
+Tensor conv2d_cpu_aware(const Tensor& x, const Tensor& w, const Tensor& b, at::IntArrayRef stride,
+                        at::IntArrayRef padding, at::IntArrayRef dilation, std::int64_t groups) {
+    if (x.device().is_cpu() && x.scalar_type() == torch::kFloat && w.dim() == 4 && w.size(2) == 1 && w.size(3) == 1 &&
+        groups == 1)
+        return at::mkldnn_convolution(x, w, b.defined() ? c10::optional<Tensor>(b) : c10::nullopt, padding, stride,
+                                      dilation, groups);
+    return torch::conv2d(x, w, b, stride, padding, dilation, groups);
+}
+
 Tensor conv_weight_cl(const Tensor& w) {
     return w.dim() == 4 ? w.contiguous(at::MemoryFormat::ChannelsLast) : w;
 }
@@ -338,6 +351,7 @@ struct Node {
     int axis = 1;
     std::int64_t pad[4] = {0, 0, 0, 0};  // left, right, top, bottom
     bool bilinear = false;
+    bool fused = false;  ///< upsample folded into the next convolution (its value here is the low-res input)
     std::int64_t scale = 1;
     std::string w, bias, gamma, beta, mean, var;  // parameter keys
     int last_use = -1;
@@ -572,6 +586,7 @@ public:
         if (m_inputs.size() != 1)
             throw ModelError{Errc::unsupported,
                              "models with " + std::to_string(m_inputs.size()) + " inputs are not supported"};
+        fuse_upsample_conv();
         for (std::size_t i = 0; i < m_nodes.size(); ++i)
             for (int in : m_nodes[i].inputs)
                 m_nodes[static_cast<std::size_t>(in)].last_use = static_cast<int>(i);
@@ -620,8 +635,11 @@ protected:
         std::vector<Tensor> outs;
         for (int o : m_outputs)
             outs.push_back(vals[static_cast<std::size_t>(o)]);
-        for (int e : extra)
-            outs.push_back(vals[static_cast<std::size_t>(e)]);
+        for (int e : extra) {
+            const auto& n = m_nodes[static_cast<std::size_t>(e)];
+            const Tensor& v = vals[static_cast<std::size_t>(e)];
+            outs.push_back(n.fused ? torch::upsample_nearest2d(v, {v.size(2) * n.sh, v.size(3) * n.sw}) : v);
+        }
         return outs;
     }
 
@@ -645,7 +663,17 @@ private:
                     else
                         x = torch::constant_pad_nd(x, {l, r, t, b}, 0);
                 }
-                Tensor y = torch::conv2d(x, p(n.w), p(n.bias), {n.sh, n.sw}, padding, {n.dh, n.dw}, n.groups);
+                if (n.scale > 1) {  // nearest upsampling folded in: low-res conv, then depth-to-space
+                    if (n.pad[0] != n.pad[1] || n.pad[2] != n.pad[3]) {
+                        x = torch::constant_pad_nd(x, {n.pad[0], n.pad[1], n.pad[2], n.pad[3]}, 0);
+                        padding = {0, 0};
+                    } else {
+                        padding = {n.pad[2], n.pad[0]};
+                    }
+                    Tensor y = conv2d_cpu_aware(x, p(n.w), p(n.bias), {1, 1}, padding, {1, 1}, 1);
+                    return apply_act(torch::pixel_shuffle(y, n.scale), n.act);
+                }
+                Tensor y = conv2d_cpu_aware(x, p(n.w), p(n.bias), {n.sh, n.sw}, padding, {n.dh, n.dw}, n.groups);
                 return apply_act(y, n.act);
             }
             case Op::dense: {
@@ -686,7 +714,18 @@ private:
             }
             case Op::upsample: {
                 const Tensor& x = in(0);
-                if (n.bilinear) return torch::upsample_bilinear2d(x, {x.size(2) * n.sh, x.size(3) * n.sw}, false);
+                if (n.fused) return x;  // the consuming convolution upsamples (see fuse_upsample_conv)
+                if (n.bilinear) {
+                    // TF.js' resizeBilinear (what tfjs-layers' UpSampling2D calls): no half-pixel
+                    // centres, source = destination / scale, the last row and column repeated.
+                    // = align-corners resize of the input with one replicated row and column.
+                    const std::int64_t H = x.size(2), W = x.size(3);
+                    Tensor xp = torch::cat({x, x.narrow(2, H - 1, 1)}, 2);
+                    xp = torch::cat({xp, xp.narrow(3, W - 1, 1)}, 3);
+                    return torch::upsample_bilinear2d(xp, {H * n.sh + 1, W * n.sw + 1}, true)
+                        .narrow(2, 0, H * n.sh)
+                        .narrow(3, 0, W * n.sw);
+                }
                 return torch::upsample_nearest2d(x, {x.size(2) * n.sh, x.size(3) * n.sw});
             }
             case Op::zeropad:
@@ -736,6 +775,66 @@ private:
             }
         }
         return in(0);
+    }
+
+    /// Folds UpSampling2D(nearest, s×s) followed by its only consumer, a
+    /// stride-1 undilated "same" Conv2D with an odd square kernel, into one
+    /// convolution on the low-resolution input with s² times the output
+    /// channels, followed by depth-to-space. Output pixel (h·s+i, w·s+j) of
+    /// the original reads upsampled rows h·s+i+d (|d| ≤ p), i.e. input rows
+    /// floor((i+d)/s) relative to h: the kernel taps that land on the same
+    /// input pixel are summed into the sub-position (i, j)'s kernel. Same
+    /// result (zero padding maps to zero padding), s² fewer activations at the
+    /// output size and a wide convolution instead of a 3-channel one.
+    void fuse_upsample_conv() {
+        std::vector<int> consumers(m_nodes.size(), 0);
+        for (const auto& n : m_nodes)
+            for (int in : n.inputs)
+                ++consumers[static_cast<std::size_t>(in)];
+        for (int o : m_outputs)
+            ++consumers[static_cast<std::size_t>(o)];
+        for (std::size_t j = 0; j < m_nodes.size(); ++j) {
+            Node& c = m_nodes[j];
+            if (c.op != Op::conv || c.inputs.size() != 1 || !c.same || c.sh != 1 || c.sw != 1 || c.dh != 1 ||
+                c.dw != 1 || c.groups != 1 || c.kh != c.kw || c.kh % 2 == 0 || c.scale != 1)
+                continue;
+            Node& u = m_nodes[static_cast<std::size_t>(c.inputs[0])];
+            if (u.op != Op::upsample || u.bilinear || u.fused || u.sh != u.sw || u.sh < 2 ||
+                consumers[static_cast<std::size_t>(c.inputs[0])] != 1)
+                continue;
+            const std::int64_t s = u.sh, pad = (c.kh - 1) / 2;
+            auto floor_div = [](std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
+            const std::int64_t lo = floor_div(-pad, s), hi = floor_div(s - 1 + pad, s), kl = hi - lo + 1;
+            const Tensor w = m_params.fp32()[c.w].contiguous();  // O I k k
+            const std::int64_t O = w.size(0), I = w.size(1);
+            Tensor wf = torch::zeros({O * s * s, I, kl, kl}, w.options());
+            using torch::indexing::Slice;
+            for (std::int64_t i = 0; i < s; ++i)
+                for (std::int64_t jj = 0; jj < s; ++jj)
+                    for (std::int64_t dy = -pad; dy <= pad; ++dy)
+                        for (std::int64_t dx = -pad; dx <= pad; ++dx) {
+                            const std::int64_t ly = floor_div(i + dy, s) - lo, lx = floor_div(jj + dx, s) - lo;
+                            auto dst = wf.index({Slice(i * s + jj, torch::indexing::None, s * s), Slice(), ly, lx});
+                            dst += w.index({Slice(), Slice(), dy + pad, dx + pad});
+                        }
+            const std::string key = c.w + "#upsample" + std::to_string(s);
+            m_params.add(key, conv_weight_cl(wf));
+            m_params.fp32().erase(c.w);
+            c.w = key;
+            if (!c.bias.empty()) {
+                const std::string bkey = c.bias + "#upsample" + std::to_string(s);
+                m_params.add(bkey, m_params.fp32()[c.bias].repeat_interleave(s * s));
+                m_params.fp32().erase(c.bias);
+                c.bias = bkey;
+            }
+            c.scale = s;
+            c.pad[2] = -lo;  // top
+            c.pad[3] = hi;   // bottom
+            c.pad[0] = -lo;  // left
+            c.pad[1] = hi;   // right
+            u.fused = true;
+            spdlog::debug("model {}: '{}' (nearest x{}) folded into '{}'", m_info.id, u.name, s, c.name);
+        }
     }
 
     /// Peak live activations per input pixel from a dry run on a small input.
@@ -800,7 +899,8 @@ protected:
     Tensor conv(const Tensor& x, const std::string& name) const {
         const Tensor& w = params.get(name + ".weight");
         const Tensor* b = params.find(name + ".bias");
-        return torch::conv2d(x, w, b ? *b : Tensor(), 1, w.size(2) / 2);
+        const std::int64_t pad = w.size(2) / 2;
+        return conv2d_cpu_aware(x, w, b ? *b : Tensor(), {1, 1}, {pad, pad}, {1, 1}, 1);
     }
 
 public:
@@ -1036,18 +1136,62 @@ private:
 // ---------------------------------------------------------------------------
 
 /// The precision policy's state, shared by a runtime and the models it loaded
-/// (a model may outlive its runtime).
+/// (a model may outlive its runtime). `automatic` drops to the cheaper
+/// precision above `high` waiting jobs and returns at `low` or fewer.
 struct PolicyState {
     Precision configured = Precision::fp32;
-    std::size_t threshold = 4;
+    std::size_t high = 4, low = 1;
     bool cuda = false, bf16 = false;
-    std::atomic<std::size_t> queue{0};
-    Precision effective() const noexcept {
-        if (configured != Precision::automatic) return configured;
-        if (queue.load() <= threshold) return Precision::fp32;
+
+    Precision reduced_precision() const noexcept {
         if (cuda) return Precision::fp16;
         return bf16 ? Precision::bf16 : Precision::fp32;
     }
+    /// Applies the hysteresis to `depth`; logs and counts a switch.
+    void observe(std::size_t depth) noexcept {
+        std::lock_guard lk(mu);
+        depth_seen = depth;
+        if (configured != Precision::automatic) return;
+        const bool was = reduced;
+        if (!reduced && depth > high)
+            reduced = true;
+        else if (reduced && depth <= low)
+            reduced = false;
+        if (reduced != was) {
+            ++switches;
+            if (reduced)
+                spdlog::info("precision auto: {} jobs waiting (more than {}) -> {}", depth, high,
+                             precision_name(reduced_precision()));
+            else
+                spdlog::info("precision auto: {} job(s) left (at most {}) -> fp32", depth, low);
+        }
+    }
+    /// The precision for a run starting now (pulls the source first).
+    Precision effective() noexcept {
+        if (configured != Precision::automatic) return configured;
+        std::function<std::size_t()> src;
+        {
+            std::lock_guard lk(mu);
+            src = source;
+        }
+        if (src) observe(src());
+        std::lock_guard lk(mu);
+        return reduced ? reduced_precision() : Precision::fp32;
+    }
+    AutoPrecisionState state() {
+        AutoPrecisionState st;
+        st.current = effective();
+        std::lock_guard lk(mu);
+        st.reduced = reduced;
+        st.queue_depth = depth_seen;
+        st.switches = switches;
+        return st;
+    }
+
+    std::mutex mu;
+    bool reduced = false;
+    std::size_t depth_seen = 0, switches = 0;
+    std::function<std::size_t()> source;
 };
 
 class TorchRuntime final : public Runtime {
@@ -1059,7 +1203,8 @@ public:
                        ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(m_device_info.index))
                        : torch::Device(torch::kCPU)) {
         m_policy->configured = m_options.precision;
-        m_policy->threshold = m_options.auto_queue_threshold;
+        m_policy->high = m_options.auto_queue_high;
+        m_policy->low = std::min(m_options.auto_queue_low, m_options.auto_queue_high);
         m_policy->cuda = m_device_info.kind == DeviceKind::cuda;
         m_policy->bf16 = m_device_info.bf16;
     }
@@ -1067,7 +1212,12 @@ public:
     const DeviceInfo& device() const noexcept override { return m_device_info; }
     Precision precision() const noexcept override { return m_options.precision; }
     Precision effective_precision() const noexcept override { return m_policy->effective(); }
-    void set_queue_depth(std::size_t depth) noexcept override { m_policy->queue.store(depth); }
+    void set_queue_depth(std::size_t depth) noexcept override { m_policy->observe(depth); }
+    void set_queue_source(std::function<std::size_t()> source) override {
+        std::lock_guard lk(m_policy->mu);
+        m_policy->source = std::move(source);
+    }
+    AutoPrecisionState auto_state() const override { return m_policy->state(); }
 
     Result<std::shared_ptr<Model>> load(const ModelManifest& mf, const LoadOptions& options) override {
         ModelInfo info;
@@ -1255,6 +1405,10 @@ private:
 
 }  // namespace
 
+void follow_queue(Runtime& runtime, const JobQueue& queue) {
+    runtime.set_queue_source([&queue] { return queue.queued() + queue.running(); });
+}
+
 Result<void> Runtime::compile_torchscript(const std::string& source, const fs::path& path) {
     try {
         torch::jit::Module m("atelier_scripted");
@@ -1266,6 +1420,27 @@ Result<void> Runtime::compile_torchscript(const std::string& source, const fs::p
     } catch (const std::exception& e) {
         return fail(Errc::invalid_argument, std::string("TorchScript: ") + e.what());
     }
+}
+
+namespace {
+
+/// The 1-minute load average from /proc/loadavg; -1 when unreadable.
+double load_average() {
+    std::FILE* f = std::fopen("/proc/loadavg", "r");
+    if (!f) return -1;
+    double v = -1;
+    if (std::fscanf(f, "%lf", &v) != 1) v = -1;
+    std::fclose(f);
+    return v;
+}
+
+}  // namespace
+
+int adaptive_threads(int cores, double load) {
+    if (cores < 1) cores = 1;
+    if (load < 0) return cores;
+    const double free = static_cast<double>(cores) - load;
+    return std::clamp(static_cast<int>(std::lround(free)), 1, cores);
 }
 
 DeviceInfo Runtime::probe(std::string_view device) {
@@ -1284,12 +1459,22 @@ DeviceInfo Runtime::probe(std::string_view device) {
         const auto g = sysinfo::gpus();
         d.memory_budget = g.devices.empty() ? (8ull << 30) : g.devices[0].memory_bytes * 8 / 10;
         d.threads = 1;
+        d.threads_reason = "one CPU thread feeds the GPU";
         return d;
     }
     d.kind = DeviceKind::cpu;
     d.name = "cpu";
-    d.threads =
+    const int cores =
         static_cast<int>(std::max(1u, cpu.logical_cores ? cpu.logical_cores : std::thread::hardware_concurrency()));
+    d.load_average = load_average();
+    d.threads = adaptive_threads(cores, d.load_average);
+    char why[160];
+    if (d.load_average < 0)
+        std::snprintf(why, sizeof why, "one per core (%d; load average unknown)", cores);
+    else
+        std::snprintf(why, sizeof why, "adaptive: %d core%s, load average %.2f leaves %d free", cores,
+                      cores == 1 ? "" : "s", d.load_average, d.threads);
+    d.threads_reason = why;
     if (device == "cpu")
         d.reason = "the CPU was asked for";
     else if (!at::hasCUDA())
@@ -1309,7 +1494,10 @@ Result<std::shared_ptr<Runtime>> Runtime::create(const RuntimeOptions& options) 
     DeviceInfo d = probe(options.device);
     if (options.device == "cuda" && d.kind != DeviceKind::cuda)
         return fail(Errc::unsupported, "--device cuda was asked for but " + d.reason + "; use --device cpu");
-    if (options.threads > 0) d.threads = options.threads;
+    if (options.threads > 0 && d.kind == DeviceKind::cpu) {
+        d.threads = options.threads;
+        d.threads_reason = "configured (ml.threads = " + std::to_string(options.threads) + ")";
+    }
     if (options.memory_budget > 0) d.memory_budget = options.memory_budget;
     if (options.precision == Precision::fp16 && !d.fp16)
         return fail(Errc::unsupported, "fp16 needs a CUDA device; on the CPU use fp32 or bf16");

@@ -7,14 +7,22 @@
 /// models; a `Model` runs them on `TensorF32` buffers (images as NHWC float).
 ///
 /// Device policy: CUDA when this build's LibTorch has it, a GPU is present
-/// and `device` allows it; otherwise the CPU with one intra-op thread per
-/// core (LibTorch defaults to one here). The choice and the reason are in
-/// `DeviceInfo` (shown by `atelier info`).
+/// and `device` allows it; otherwise the CPU. CPU threads (LibTorch defaults
+/// to one here): `threads` > 0 is taken as given; 0 is adaptive — one per
+/// core the other processes leave free, from the 1-minute load average
+/// (cores − load, rounded, at least 1), because OpenMP barriers on a busy
+/// machine make two threads slower than one (docs/PERFORMANCE.md). The
+/// choice and the reasons are in `DeviceInfo` (shown by `atelier info`).
 /// Precision policy: fp32; bf16 (CPU with AVX-512/AMX bf16 through oneDNN, or
-/// CUDA); fp16 (CUDA only); `automatic` uses the cheaper precision while the
-/// job queue is longer than a threshold (`set_queue_depth`) and fp32 when it
-/// drains. A reduced-precision output with NaN/Inf or that comes out black
-/// for a non-black input is recomputed in fp32 (`RunStats::retried_fp32`).
+/// CUDA); fp16 (CUDA only); `automatic` drops to the cheaper precision when
+/// more than `auto_queue_high` jobs are waiting and returns to fp32 only once
+/// at most `auto_queue_low` are left (hysteresis, so that a queue hovering at
+/// the threshold does not flip every job). The depth comes from
+/// `set_queue_depth` or, pulled each time a precision is chosen, from
+/// `set_queue_source` (e.g. `follow_queue` on a `JobQueue`); each switch is
+/// logged and counted (`auto_state`). A reduced-precision output with NaN/Inf
+/// or that comes out black for a non-black input is recomputed in fp32
+/// (`RunStats::retried_fp32`).
 /// Memory budget: per device (automatic: half the available memory, at most
 /// 3 GiB on the CPU; 80% of free memory on a GPU); tiled operations size
 /// their tiles from it with `Model::bytes_per_pixel`.
@@ -35,6 +43,7 @@
 #include <vector>
 
 #include "atelier/base/cancel.h"
+#include "atelier/base/job_queue.h"
 #include "atelier/base/result.h"
 #include "atelier/ml/registry.h"
 #include "atelier/ml/tensor.h"
@@ -52,9 +61,11 @@ std::string_view precision_name(Precision p) noexcept;
 struct DeviceInfo {
     DeviceKind kind = DeviceKind::cpu;
     int index = 0;
-    std::string name;    ///< "cpu" or "cuda:0"
-    std::string reason;  ///< why this device was chosen
-    int threads = 1;     ///< CPU intra-op threads
+    std::string name;            ///< "cpu" or "cuda:0"
+    std::string reason;          ///< why this device was chosen
+    int threads = 1;             ///< CPU intra-op threads
+    std::string threads_reason;  ///< how `threads` was chosen (adaptive policy, configured, ...)
+    double load_average = -1;    ///< 1-minute load average when probed (-1 if unknown)
     std::uint64_t memory_budget = 0;
     bool bf16 = false;  ///< reduced precisions this device runs
     bool fp16 = false;
@@ -65,9 +76,18 @@ struct DeviceInfo {
 struct RuntimeOptions {
     std::string device = "auto";  ///< auto, cpu, cuda
     Precision precision = Precision::fp32;
-    std::uint64_t memory_budget = 0;       ///< bytes; 0 = automatic
-    int threads = 0;                       ///< CPU threads; 0 = one per core
-    std::size_t auto_queue_threshold = 4;  ///< `automatic`: reduced precision above this queue depth
+    std::uint64_t memory_budget = 0;  ///< bytes; 0 = automatic
+    int threads = 0;                  ///< CPU threads; 0 = adaptive (cores the load leaves free)
+    std::size_t auto_queue_high = 4;  ///< `automatic`: cheaper precision when more jobs than this wait
+    std::size_t auto_queue_low = 1;   ///< `automatic`: back to fp32 when at most this many are left
+};
+
+/// The `automatic` precision policy's state (for reports and tests).
+struct AutoPrecisionState {
+    Precision current = Precision::fp32;  ///< what a run started now uses
+    bool reduced = false;                 ///< the hysteresis state: dropped to the cheaper precision
+    std::size_t queue_depth = 0;          ///< the depth last seen
+    std::size_t switches = 0;             ///< drops and returns so far
 };
 
 struct ModelInfo {
@@ -135,10 +155,20 @@ public:
     [[nodiscard]] virtual const DeviceInfo& device() const noexcept = 0;
     /// The configured precision (may be `automatic`).
     [[nodiscard]] virtual Precision precision() const noexcept = 0;
-    /// The precision a run started now would use.
+    /// The precision a run started now uses (for `automatic`: reads the queue
+    /// source if one is set and applies the hysteresis, which may switch).
     [[nodiscard]] virtual Precision effective_precision() const noexcept = 0;
-    /// Tells the `automatic` policy how many jobs are waiting.
+    /// Tells the `automatic` policy how many jobs are waiting (queued and
+    /// running); applies the hysteresis at once.
     virtual void set_queue_depth(std::size_t depth) noexcept = 0;
+    /// Makes the `automatic` policy pull the depth from `source` each time a
+    /// precision is chosen (an empty function detaches). `source` must stay
+    /// callable until detached or the runtime and its models are gone; it is
+    /// called from whichever thread runs a model.
+    virtual void set_queue_source(std::function<std::size_t()> source) = 0;
+    /// The `automatic` policy's state (also meaningful for fixed precisions:
+    /// `current` is then that precision and nothing switches).
+    [[nodiscard]] virtual AutoPrecisionState auto_state() const = 0;
 
     /// Loads a registered model (verify it with the registry first). Errors
     /// name the model and file: corrupt or truncated files, unknown layers
@@ -157,5 +187,14 @@ public:
     /// function as a model. Errors carry the TorchScript compiler's message.
     static Result<void> compile_torchscript(const std::string& source, const std::filesystem::path& path);
 };
+
+/// The adaptive CPU thread policy: `cores` minus the 1-minute `load`
+/// average (other processes' runnable threads), rounded, within 1..cores;
+/// all cores when the load is unknown (< 0).
+int adaptive_threads(int cores, double load);
+
+/// Feeds `runtime`'s `automatic` policy from `queue` (queued + running jobs).
+/// Detach with `runtime.set_queue_source({})` before `queue` is destroyed.
+void follow_queue(Runtime& runtime, const JobQueue& queue);
 
 }  // namespace atelier::ml
