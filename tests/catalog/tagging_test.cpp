@@ -17,6 +17,10 @@
 #include "atelier/image/procedural.h"
 #include "atelier/image/resize.h"
 #include "atelier/imageio/imageio.h"
+#include "atelier/ops/tag_palette.h"
+#include "atelier/ops/tag_seamless.h"
+#include "atelier/ops/tag_specs.h"
+#include "atelier/ops/tag_style.h"
 #include "test_util.h"
 
 using namespace atelier;
@@ -131,8 +135,12 @@ TEST(CatalogTagging, PassStoresTagsHashesAndStampsAndOnlyStaleAssetsAreTagged) {
     auto waves = (*lib)->get(by_name["waves.png"]);
     ASSERT_TRUE(waves.ok());
     const auto src = sources_of(*waves);
-    for (const char* s : {"specs@1", "seamless@1", "palette@1", "style@1"})
+    // Each statistical tagger's tags carry its own id@version.
+    for (const auto& t : {ops::make_specs_tagger(), ops::make_seamless_tagger(), ops::make_palette_tagger(),
+                          ops::make_style_tagger()}) {
+        const std::string s = t->info().id + "@" + std::to_string(t->info().version);
         EXPECT_TRUE(src.count(s)) << s;
+    }
     EXPECT_FALSE(src.count("hash@1")) << "hashes are stored as hashes, not tags";
     const Tag* seamless = find_tag(*waves, "seamless");
     ASSERT_NE(seamless, nullptr);

@@ -216,8 +216,8 @@ int run_single_or_batch(Context& ctx, const UpscaleArgs& a) {
             if (ctx.cancel.cancelled()) return fail(Errc::cancelled, "cancelled");
             oc.queue_depth = queue.queued() + queue.running();
             const ml::Precision p = session->runtime->effective_precision();
-            const ProgressEvent step{"upscale", 0, in.string(), static_cast<int>(i), static_cast<int>(jobs.size()),
-                                     (*model)->info().id};
+            const ProgressEvent step{
+                "upscale", 0, in.string(), static_cast<int>(i), static_cast<int>(jobs.size()), (*model)->info().id};
             oc.result = upscale_file(ctx, *session, **model, in, step, p);
             if (oc.result) {
                 if (auto w = imageio::save(oc.result->image, out); !w) oc.result = w.error();
