@@ -29,7 +29,7 @@ endfunction()
 function(atelier_add_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS;ENV" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main)
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} atelier::test_support GTest::gtest GTest::gtest_main)
   target_compile_options(${name} PRIVATE ${ATELIER_WARNINGS})
   target_compile_definitions(${name} PRIVATE
     ATELIER_SOURCE_DIR="${PROJECT_SOURCE_DIR}"

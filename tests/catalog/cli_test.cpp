@@ -7,9 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "atelier/base/paths.h"
 #include "atelier/image/procedural.h"
 #include "atelier/image/resize.h"
 #include "atelier/imageio/imageio.h"
+#include "atelier/test/process.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -17,22 +19,18 @@ using atelier::test::atelier_binary;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    std::string out;
-};
-
-Run run(const std::string& args) {
-    const std::string cmd = atelier_binary().string() + " " + args + " 2>/dev/null";
-    Run r;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (p == nullptr) return r;
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, p))
-        r.out.append(buf, n);
-    const int status = pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+// The real binary with its own home: `export` signs, and keys, the local CA
+// and the provenance log must not land in the real user's data folder. The
+// installed models stay visible (moderation and embeddings when present).
+atelier::test::ProcessResult run(const std::string& args) {
+    static const fs::path home = atelier::test::temp_dir("cli-home");
+    fs::path models;
+    for (const auto& d : atelier::paths::model_dirs())
+        if (fs::exists(d)) {
+            models = d;
+            break;
+        }
+    return atelier::test::run_shell(atelier_binary().string() + " " + args, atelier::test::isolated_home(home, models));
 }
 
 std::string q(const fs::path& p) {

@@ -15,35 +15,18 @@
 #include <nlohmann/json.hpp>
 
 #include "atelier/imageio/imageio.h"
+#include "atelier/test/process.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    std::string out;  // stdout
-    std::string err;  // stderr
-};
+using atelier::test::ProcessResult;
 
 // Runs the CLI with an isolated HOME/XDG so the user's config never leaks in.
-Run run_cli(const std::string& args, const fs::path& home) {
-    const fs::path err_file = home / "stderr.txt";
-    const std::string cmd = "env -u XDG_CONFIG_HOME -u XDG_DATA_HOME HOME='" + home.string() +
-                            "' ATELIER_MODELS_DIR='" + (home / "models").string() + "' " + ATELIER_CLI + " " + args +
-                            " 2>'" + err_file.string() + "'";
-    Run r;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (p == nullptr) return r;
-    std::array<char, 4096> buf{};
-    std::size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-        r.out.append(buf.data(), n);
-    const int status = pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream e(err_file);
-    r.err.assign(std::istreambuf_iterator<char>(e), {});
-    return r;
+ProcessResult run_cli(const std::string& args, const fs::path& home) {
+    return atelier::test::run_shell(std::string(ATELIER_CLI) + " " + args,
+                                    atelier::test::isolated_home(home, home / "models"));
 }
 
 class Cli : public ::testing::Test {

@@ -10,6 +10,7 @@
 #include "atelier/base/paths.h"
 #include "atelier/image/procedural.h"
 #include "atelier/imageio/imageio.h"
+#include "atelier/test/process.h"
 
 namespace atelier::provenance::testing {
 
@@ -99,18 +100,9 @@ CliRun run_cli(const std::string& args, const std::filesystem::path& home) {
     std::string models;
     for (const auto& d : paths::model_dirs())
         models += (models.empty() ? "" : ":") + d.string();
-    const std::string cmd = "XDG_DATA_HOME='" + (home / "data").string() + "' XDG_CACHE_HOME='" +
-                            (home / "cache").string() + "' ATELIER_MODELS_DIR='" + models + "' '" + ATELIER_CLI + "' " +
-                            args + " 2>&1";
-    CliRun r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return r;
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, p))
-        r.out.append(buf, n);
-    const int st = ::pclose(p);
-    r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
+    auto r = atelier::test::run_shell(std::string("'") + ATELIER_CLI + "' " + args,
+                                      atelier::test::isolated_home(home, models));
+    return {r.code, r.out + r.err};
 }
 #endif
 

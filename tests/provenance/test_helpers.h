@@ -29,8 +29,8 @@ struct CliRun {
     int code = -1;
     std::string out;
 };
-/// Runs the CLI with XDG data/cache under `home` (keys, log and library
-/// live there) and the real model folders.
+/// Runs the CLI as an isolated user whose home is `home` (keys, log and
+/// library live under `home/.local/share/atelier`) with the real model folders.
 CliRun run_cli(const std::string& args, const std::filesystem::path& home);
 #endif
 

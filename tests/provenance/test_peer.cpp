@@ -434,7 +434,7 @@ TEST(Peer, ReferenceReadsWhatTheCliExports) {
     ASSERT_EQ(up.code, 0) << up.out << "\n(the esrgan-slim model comes with installer/setup.sh models)";
     outputs.push_back(home / "upscaled.png");
 
-    const std::string anchor = (home / "data/atelier/keys/ca.pem").string();
+    const std::string anchor = (home / ".local/share/atelier/keys/ca.pem").string();
     json jobs = json::array();
     for (const auto& p : outputs) {
         jobs.push_back(

@@ -18,16 +18,14 @@
 #include "atelier/base/paths.h"
 #include "atelier/image/procedural.h"
 #include "atelier/imageio/imageio.h"
+#include "atelier/test/process.h"
 
 using namespace atelier;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct CliRun {
-    int code = -1;
-    std::string out, err;
-};
+using CliRun = atelier::test::ProcessResult;
 
 class UpscaleCli : public ::testing::Test {
 protected:
@@ -46,20 +44,8 @@ protected:
                models.string() + "' ";
     }
     CliRun run(const std::string& args) const {
-        const auto err_file = home / "stderr.txt";
-        const std::string cmd = env() + ATELIER_CLI + " " + args + " 2>'" + err_file.string() + "'";
-        CliRun r;
-        FILE* p = popen(cmd.c_str(), "r");
-        if (p == nullptr) return r;
-        std::array<char, 4096> buf{};
-        std::size_t n;
-        while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-            r.out.append(buf.data(), n);
-        const int status = pclose(p);
-        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        std::ifstream e(err_file);
-        r.err.assign(std::istreambuf_iterator<char>(e), {});
-        return r;
+        return atelier::test::run_shell(std::string(ATELIER_CLI) + " " + args,
+                                        atelier::test::isolated_home(home, models));
     }
     std::string in(const std::string& name, int size) const {
         const auto p = home / "in" / name;
