@@ -606,6 +606,16 @@ TEST_F(StudioE2E, ExportWritesSignedCopiesAsAJob) {
     QObject* button = nullptr;
     ASSERT_TRUE(spin_until(
         [&] { return (button = find(window, "exportButton")) && button->property("enabled").toBool(); }, 5000));
+    EXPECT_EQ(screen->property("exportDialog").value<QObject*>(), nullptr) << "made on first use";
+    ASSERT_TRUE(QMetaObject::invokeMethod(button, "clicked"));
+    QObject* dialog = nullptr;
+    ASSERT_TRUE(
+        spin_until([&] { return (dialog = screen->property("exportDialog").value<QObject*>()) != nullptr; }, 5000))
+        << "Export… opens the folder picker";
+    const QVariantList dialog_ids = dialog->property("ids").toList();
+    ASSERT_EQ(dialog_ids.size(), 1);
+    EXPECT_EQ(dialog_ids[0].toLongLong(), id);
+    QMetaObject::invokeMethod(dialog, "close");
     const QString out = s_home->path() + "/exported/one";
     const qint64 job = library->exportAssets({id}, QUrl::fromLocalFile(out).toString());
     ASSERT_GT(job, 0);

@@ -16,6 +16,7 @@ FocusScope {
     readonly property bool assetOpen: pages.depth > 1
     /// The delete confirmation, once it has been asked for (null before).
     readonly property var deleteDialog: deleteDialogLoader.item
+    readonly property var exportDialog: exportDialogLoader.item
 
     function focusSearch() {
         if (assetOpen) pages.pop()
@@ -25,9 +26,9 @@ FocusScope {
     function openImport() { importDialog.active = true; importDialog.item.open() }
     // Export…: a folder picker, then a signed export job.
     function openExport(ids) {
-        exportDialog.active = true
-        exportDialog.item.ids = ids
-        exportDialog.item.open()
+        exportDialogLoader.active = true
+        exportDialogLoader.item.ids = ids
+        exportDialogLoader.item.open()
     }
     function undo() { library.undo() }
     function openAssetAt(row) {
@@ -364,7 +365,7 @@ FocusScope {
     }
 
     Loader {
-        id: exportDialog
+        id: exportDialogLoader
         active: false
         source: "ExportDialog.qml"
         onLoaded: item.library = screen.library
