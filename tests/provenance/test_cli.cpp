@@ -163,6 +163,7 @@ TEST(Cli, LibraryExportSignsWithTheLibraryCopyAsParent) {
     EXPECT_EQ(rep.state, ValidationState::trusted) << rep.to_json().dump(1);
     EXPECT_EQ(actions_of(rep), (std::vector<std::string>{"c2pa.opened", "c2pa.published"}));
     EXPECT_EQ(rep.manifests.size(), 2u);  // the signed original's manifest travels along
+    EXPECT_TRUE(rep.manifests.at(rep.active_label).contains("thumbnail")) << "the library's thumbnail";
     bool licence = false;
     for (const auto& a : rep.manifests.at(rep.active_label).at("assertions"))
         if (a.at("label") == "org.atelier.license") licence = a.at("data").at("terms") == "commercial";

@@ -175,6 +175,7 @@ TEST(Export, SignsInPlaceCarriesParentsAndLogs) {
     ASSERT_TRUE(rep.ok());
     EXPECT_EQ(rep->state, ValidationState::trusted) << rep->to_json().dump(1);
     EXPECT_EQ(rep->manifests.size(), 2u);
+    EXPECT_FALSE(rep->manifests[rep->active_label].contains("thumbnail")) << "none was given";
     auto log = ProvenanceLog::open(dir / "log.db");
     ASSERT_TRUE(log.ok());
     auto entries = log->list();
@@ -183,6 +184,16 @@ TEST(Export, SignsInPlaceCarriesParentsAndLogs) {
     EXPECT_EQ(entries->front().action, "export");
     EXPECT_EQ(entries->front().manifest, r->manifest_label);
     EXPECT_EQ(entries->front().asset_sha256, to_hex(*sha256_file(dir / "export.jpg")));
+    // A thumbnail given by the caller is embedded as c2pa.thumbnail.claim.png.
+    ASSERT_TRUE(write_file_atomic(dir / "thumb-export.png", make_image(".png", 32, 32, 2)).ok());
+    ExportSigning with_thumb = how;
+    with_thumb.thumbnail = ThumbnailSpec{"image/png", make_image(".png", 8, 8, 3)};
+    auto t = sign_export(dir / "thumb-export.png", with_thumb);
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    auto trep = validate_file(dir / "thumb-export.png", opts);
+    ASSERT_TRUE(trep.ok());
+    EXPECT_EQ(trep->state, ValidationState::trusted) << trep->to_json().dump(1);
+    EXPECT_TRUE(trep->manifests[trep->active_label].contains("thumbnail")) << trep->to_json().dump(1);
     // A format without C2PA support here is refused, and the file is left as it was.
     ASSERT_TRUE(write_file_atomic(dir / "notes.txt", Bytes{'h', 'i'}).ok());
     auto refused = sign_export(dir / "notes.txt", how);

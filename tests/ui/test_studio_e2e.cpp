@@ -32,6 +32,9 @@
 #include "atelier/catalog/library.h"
 #include "atelier/image/procedural.h"
 #include "atelier/imageio/imageio.h"
+#include "atelier/provenance/crypto.h"
+#include "atelier/provenance/log.h"
+#include "atelier/provenance/validate.h"
 #include "image_provider.h"
 #include "jobs_model.h"
 #include "library_model.h"
@@ -535,4 +538,147 @@ TEST_F(StudioE2E, DeleteAsksFirstThenRemovesFromTheLibrary) {
     EXPECT_TRUE(library->notice().startsWith("Deleted 1 asset")) << library->notice().toStdString();
     EXPECT_EQ(library->selectionCount(), 0);
     EXPECT_EQ(library->library()->get(id).error().code, atelier::Errc::not_found);
+}
+
+// Export… from the Asset screen and for the Library's selection: a job in
+// the jobs panel writes copies to the chosen folder, each signed with
+// Content Credentials as `atelier export` does (trusted by the local CA,
+// c2pa.published, the library's copy as ingredient) and logged in the
+// provenance log; a folder that cannot be made fails with the reason on the
+// job row and on the Asset screen.
+TEST_F(StudioE2E, ExportWritesSignedCopiesAsAJob) {
+    namespace pv = atelier::provenance;
+    qputenv("ATELIER_LIBRARY_TAG_ON_IMPORT", "false");
+    QQmlApplicationEngine engine;
+    auto [window, library] = load_main(engine);
+    ASSERT_NE(window, nullptr);
+    ASSERT_NE(library, nullptr);
+    ASSERT_TRUE(spin_until([&] { return library->ready() && !library->loading(); }));
+
+    const QString folder = make_images(s_home->path() + "/to-export", 2, 9100);
+    library->importUrls({QUrl::fromLocalFile(folder).toString()});
+    ASSERT_TRUE(spin_until([&] { return !library->importing() && !library->lastImport().isEmpty(); }));
+    library->setQuery("drop");
+    ASSERT_TRUE(spin_until([&] { return !library->loading() && library->rowCount() >= 2; }));
+
+    auto log_exports = [] {
+        auto log = pv::ProvenanceLog::open(pv::ProvenanceLog::default_path());
+        if (!log) return -1;
+        auto entries = log->list();
+        if (!entries) return -1;
+        int n = 0;
+        for (const auto& e : *entries)
+            n += e.action == "export" ? 1 : 0;
+        return n;
+    };
+    const int logged_before = std::max(0, log_exports());
+    auto finished = [&] {
+        return !library->lastExport().isEmpty() && !library->lastExport().value("running").toBool();
+    };
+    auto check_signed = [&](const QString& file) {
+        SCOPED_TRACE(file.toStdString());
+        ASSERT_TRUE(QFile::exists(file));
+        pv::ValidationOptions opts;
+        auto anchors = pv::Certificate::load_bundle(pv::KeyStore(pv::KeyStore::default_dir()).ca_cert_path());
+        ASSERT_TRUE(anchors) << anchors.error().message;
+        opts.trust_anchors = *anchors;
+        auto rep = pv::validate_file(file.toStdString(), opts);
+        ASSERT_TRUE(rep) << rep.error().message;
+        EXPECT_EQ(rep->state, pv::ValidationState::trusted) << rep->to_json().dump();
+        const auto& man = rep->manifests[rep->active_label];
+        QStringList actions;
+        for (const auto& a : man.value("assertions", nlohmann::json::array()))
+            if (a.value("label", "").rfind("c2pa.actions", 0) == 0)
+                for (const auto& act : a["data"]["actions"])
+                    actions << QString::fromStdString(act.value("action", ""));
+        EXPECT_TRUE(actions.contains("c2pa.published")) << actions.join(',').toStdString();
+        EXPECT_TRUE(actions.contains("c2pa.opened")) << actions.join(',').toStdString();
+        ASSERT_EQ(man.value("ingredients", nlohmann::json::array()).size(), 1u);
+        EXPECT_EQ(man["ingredients"][0].value("relationship", ""), "parentOf");
+        EXPECT_TRUE(man.contains("thumbnail")) << "the library's thumbnail is embedded: " << man.dump();
+    };
+
+    // The Asset screen: the button, then the export the folder picker starts.
+    auto* screen = call(window, "screenItem", "library").value<QObject*>();
+    const qint64 id = library->idAt(0);
+    call(screen, "openAssetById", id);
+    ASSERT_TRUE(spin_until([&] { return library->currentAsset().value("id").toLongLong() == id; }));
+    QObject* button = nullptr;
+    ASSERT_TRUE(spin_until(
+        [&] { return (button = find(window, "exportButton")) && button->property("enabled").toBool(); }, 5000));
+    EXPECT_EQ(screen->property("exportDialog").value<QObject*>(), nullptr) << "made on first use";
+    ASSERT_TRUE(QMetaObject::invokeMethod(button, "clicked"));
+    QObject* dialog = nullptr;
+    ASSERT_TRUE(
+        spin_until([&] { return (dialog = screen->property("exportDialog").value<QObject*>()) != nullptr; }, 5000))
+        << "Export… opens the folder picker";
+    const QVariantList dialog_ids = dialog->property("ids").toList();
+    ASSERT_EQ(dialog_ids.size(), 1);
+    EXPECT_EQ(dialog_ids[0].toLongLong(), id);
+    QMetaObject::invokeMethod(dialog, "close");
+    const QString out = s_home->path() + "/exported/one";
+    const qint64 job = library->exportAssets({id}, QUrl::fromLocalFile(out).toString());
+    ASSERT_GT(job, 0);
+    ASSERT_TRUE(spin_until(finished));
+    QVariantMap result = library->lastExport();
+    ASSERT_TRUE(result.value("ok").toBool()) << result.value("message").toString().toStdString();
+    ASSERT_EQ(result.value("files").toList().size(), 1);
+    EXPECT_EQ(result.value("unsigned").toInt(), 0);
+    EXPECT_TRUE(result.value("message").toString().contains("signed"))
+        << result.value("message").toString().toStdString();
+    const QString file = result.value("files").toList()[0].toString();
+    EXPECT_TRUE(file.startsWith(out));
+    check_signed(file);
+    EXPECT_EQ(text_of(window, "exportStatus"), result.value("message").toString());
+    // The library's own copy is untouched (still the imported bytes, unsigned).
+    auto asset = library->library()->get(id);
+    ASSERT_TRUE(asset.ok());
+    auto original = pv::validate_file(asset->path);
+    ASSERT_TRUE(original);
+    EXPECT_EQ(original->state, pv::ValidationState::no_manifest);
+
+    // The jobs panel shows it as an export that succeeded.
+    auto* jobs = atelier::ui::JobsModel::instance();
+    int row = -1;
+    for (int r = 0; r < jobs->rowCount(); ++r)
+        if (jobs->data(jobs->index(r), atelier::ui::JobsModel::JobIdRole).toLongLong() == job) row = r;
+    ASSERT_GE(row, 0);
+    EXPECT_EQ(jobs->data(jobs->index(row), atelier::ui::JobsModel::KindRole).toString(), "export");
+    EXPECT_EQ(jobs->data(jobs->index(row), atelier::ui::JobsModel::StateRole).toString(), "succeeded");
+
+    // The Library's selection: both assets, into one folder.
+    call(screen, "closeAsset");
+    library->select(0);
+    library->select(1, QStringLiteral("toggle"));
+    ASSERT_EQ(library->selectionCount(), 2);
+    const QString out2 = s_home->path() + "/exported/two";
+    ASSERT_GT(library->exportSelection(out2), 0);
+    ASSERT_TRUE(spin_until([&] { return finished() && library->lastExport().value("folder").toString() == out2; }));
+    result = library->lastExport();
+    ASSERT_TRUE(result.value("ok").toBool()) << result.value("message").toString().toStdString();
+    ASSERT_EQ(result.value("files").toList().size(), 2);
+    for (const auto& f : result.value("files").toList())
+        check_signed(f.toString());
+    EXPECT_EQ(log_exports(), logged_before + 3) << "one provenance-log entry per exported file";
+
+    // A folder that cannot be made: the reason on the job row and the screen.
+    QFile blocker(s_home->path() + "/exported/not-a-folder");
+    ASSERT_TRUE(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    call(screen, "openAssetById", id);
+    const qint64 bad = library->exportAssets({id}, blocker.fileName() + "/inside");
+    ASSERT_GT(bad, 0);
+    ASSERT_TRUE(spin_until(finished));
+    result = library->lastExport();
+    EXPECT_FALSE(result.value("ok").toBool());
+    EXPECT_TRUE(result.value("message").toString().contains("cannot create the export folder"))
+        << result.value("message").toString().toStdString();
+    ASSERT_TRUE(
+        spin_until([&] { return text_of(window, "exportStatus") == result.value("message").toString(); }, 5000));
+    row = -1;
+    for (int r = 0; r < jobs->rowCount(); ++r)
+        if (jobs->data(jobs->index(r), atelier::ui::JobsModel::JobIdRole).toLongLong() == bad) row = r;
+    ASSERT_GE(row, 0);
+    EXPECT_EQ(jobs->data(jobs->index(row), atelier::ui::JobsModel::StateRole).toString(), "failed");
+    EXPECT_TRUE(jobs->data(jobs->index(row), atelier::ui::JobsModel::ErrorRole).toString().contains("export folder"));
 }

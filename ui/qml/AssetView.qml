@@ -15,6 +15,7 @@ FocusScope {
     property bool tiled: false
     signal backRequested()
     signal upscaleRequested(var assetId)
+    signal exportRequested(var assetIds)
     focus: true
     Component.onCompleted: forceActiveFocus()
 
@@ -83,6 +84,25 @@ FocusScope {
                         onClicked: view.upscaleRequested(view.a.id)
                         ToolTip.visible: hovered
                         ToolTip.text: qsTr("Open this asset in Upscale and compare")
+                    }
+                    Label {
+                        objectName: "exportStatus"
+                        visible: text !== ""
+                        Layout.maximumWidth: 320
+                        text: view.library.lastExport.message || ""
+                        elide: Text.ElideMiddle
+                        color: view.library.lastExport.ok === false ? Theme.danger : Theme.textMuted
+                        font.pixelSize: Theme.fontSmall + 1
+                    }
+                    AccentButton {
+                        objectName: "exportButton"
+                        flat: true
+                        implicitHeight: 28
+                        text: qsTr("Export…")
+                        enabled: view.loaded
+                        onClicked: view.exportRequested([view.a.id])
+                        ToolTip.visible: hovered
+                        ToolTip.text: qsTr("Save a copy to a folder, signed with Content Credentials")
                     }
                     ToggleChip {
                         objectName: "tileToggle"

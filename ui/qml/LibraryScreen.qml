@@ -16,6 +16,7 @@ FocusScope {
     readonly property bool assetOpen: pages.depth > 1
     /// The delete confirmation, once it has been asked for (null before).
     readonly property var deleteDialog: deleteDialogLoader.item
+    readonly property var exportDialog: exportDialogLoader.item
 
     function focusSearch() {
         if (assetOpen) pages.pop()
@@ -23,6 +24,12 @@ FocusScope {
         search.selectAll()
     }
     function openImport() { importDialog.active = true; importDialog.item.open() }
+    // Export…: a folder picker, then a signed export job.
+    function openExport(ids) {
+        exportDialogLoader.active = true
+        exportDialogLoader.item.ids = ids
+        exportDialogLoader.item.open()
+    }
     function undo() { library.undo() }
     function openAssetAt(row) {
         const id = library.idAt(row)
@@ -67,6 +74,7 @@ FocusScope {
         AssetView {
             library: screen.library
             onBackRequested: screen.closeAsset()
+            onExportRequested: (ids) => screen.openExport(ids)
             onUpscaleRequested: (id) => {
                 const row = screen.library.rowOfId(id)
                 if (row >= 0) screen.library.select(row)
@@ -265,6 +273,16 @@ FocusScope {
                                 onClicked: screen.openDialog(collectionDialogLoader)
                             }
                             AccentButton {
+                                objectName: "exportSelectionButton"
+                                visible: screen.library.selectionCount > 0
+                                flat: true
+                                implicitHeight: 22
+                                text: qsTr("Export…")
+                                ToolTip.visible: hovered
+                                ToolTip.text: qsTr("Save copies to a folder, signed with Content Credentials")
+                                onClicked: screen.openExport(screen.library.selectedIds())
+                            }
+                            AccentButton {
                                 objectName: "deleteButton"
                                 visible: screen.library.selectionCount > 0
                                 flat: true
@@ -343,6 +361,13 @@ FocusScope {
         id: importDialog
         active: false
         source: "ImportDialog.qml"
+        onLoaded: item.library = screen.library
+    }
+
+    Loader {
+        id: exportDialogLoader
+        active: false
+        source: "ExportDialog.qml"
         onLoaded: item.library = screen.library
     }
 

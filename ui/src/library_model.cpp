@@ -245,6 +245,75 @@ LibraryModel::LibraryModel(QObject* parent) : QAbstractListModel(parent) {
             return ok();
         };
     });
+    // Exports are jobs too: signing reads and hashes every file. Not
+    // persistent: an export the user quit during is not redone unasked.
+    JobsModel::instance()->registerKind(
+        QStringLiteral("export"),
+        [self](const QJsonObject& args) -> JobFn {
+            std::vector<catalog::AssetId> ids;
+            for (const auto& v : args.value("ids").toArray())
+                ids.push_back(static_cast<catalog::AssetId>(v.toInteger()));
+            const std::string dir = args.value("library").toString().toStdString();
+            const std::filesystem::path folder = args.value("folder").toString().toStdString();
+            return [self, ids, dir, folder](JobContext& ctx) -> Result<void> {
+                QVariantList files;
+                int unsigned_count = 0;
+                auto post = [&](bool ok, const QString& message) {
+                    const QVariantMap m{{"ok", ok},           {"running", false},
+                                        {"message", message}, {"folder", QString::fromStdString(folder.string())},
+                                        {"files", files},     {"unsigned", unsigned_count}};
+                    QMetaObject::invokeMethod(
+                        self.data(),
+                        [self, m] {
+                            if (!self) return;
+                            self->m_lastExport = m;
+                            Q_EMIT self->exportChanged();
+                            self->setNotice(m.value("message").toString());
+                        },
+                        Qt::QueuedConnection);
+                };
+                auto failed = [&](Error e) -> Result<void> {
+                    post(false, tr("Export failed: %1").arg(QString::fromStdString(e.message)));
+                    return e;
+                };
+                catalog::OpenOptions oo;
+                oo.dir = dir;
+                auto lib = catalog::Library::open(oo);
+                if (!lib) return failed(lib.error().with_context("opening the library"));
+                std::error_code ec;
+                std::filesystem::create_directories(folder, ec);
+                if (ec)
+                    return failed(fail(Errc::io_error, "cannot create the export folder '" + folder.string() +
+                                                           "': " + ec.message() + "; choose another folder"));
+                for (std::size_t i = 0; i < ids.size(); ++i) {
+                    if (ctx.cancel_token().cancelled())
+                        return failed(fail(Errc::cancelled, "export cancelled; the files exported so far stay"));
+                    auto a = (*lib)->get(ids[i]);
+                    if (!a) return failed(a.error());
+                    ctx.progress(static_cast<double>(i) / static_cast<double>(ids.size()), "exporting " + a->title);
+                    auto out = (*lib)->export_asset(ids[i], folder);
+                    if (!out) return failed(out.error());
+                    // The library's thumbnail goes into the credentials (made now if missing;
+                    // an export without one is still signed).
+                    auto thumb = (*lib)->ensure_thumbnail(ids[i]);
+                    std::string reason;
+                    auto label = sign_library_export(*out, a->path, a->licence,
+                                                     thumb ? *thumb : std::filesystem::path(), &reason);
+                    if (!label) return failed(label.error());
+                    if (label->empty()) ++unsigned_count;
+                    files.push_back(QString::fromStdString(out->string()));
+                }
+                const auto n = static_cast<int>(files.size());
+                QString message = tr("Exported %n asset(s) to %1", "", n).arg(QString::fromStdString(folder.string()));
+                message += unsigned_count == 0
+                               ? tr(", signed with Content Credentials")
+                               : tr(" (%n in a format without Content Credentials, unsigned)", "", unsigned_count);
+                ctx.progress(1.0, message.toStdString());
+                post(true, message);
+                return ok();
+            };
+        },
+        false);
     connect(JobsModel::instance(), &JobsModel::jobFinished, this, [this](qint64, const QString& kind) {
         if (kind == QLatin1String("tag")) {
             refresh();  // new tags feed the facets and the search
@@ -663,6 +732,33 @@ qint64 LibraryModel::importUrls(const QVariantList& urls) {
         Q_EMIT importChanged();
     }
     return id;
+}
+
+qint64 LibraryModel::exportAssets(const QVariantList& ids, const QString& folder) {
+    QJsonArray list;
+    for (const auto& v : ids)
+        if (const qint64 id = v.toLongLong(); id > 0) list.append(id);
+    QString dir = folder;
+    if (dir.startsWith(QLatin1String("file:"))) dir = QUrl(dir).toLocalFile();
+    if (list.isEmpty() || dir.isEmpty()) {
+        setNotice(list.isEmpty() ? tr("Select assets first, then export them.") : tr("Choose a folder to export to."));
+        return 0;
+    }
+    const QString name = list.size() == 1
+                             ? tr("Export 1 asset to %1").arg(QFileInfo(dir).fileName())
+                             : tr("Export %1 assets to %2").arg(list.size()).arg(QFileInfo(dir).fileName());
+    const qint64 job = JobsModel::instance()->submit(
+        QStringLiteral("export"), name, QJsonObject{{"ids", list}, {"folder", dir}, {"library", m_dir}}, 4);
+    if (job) {
+        m_lastExport = QVariantMap{{"ok", true},    {"running", true},         {"message", name + QStringLiteral("…")},
+                                   {"folder", dir}, {"files", QVariantList{}}, {"unsigned", 0}};
+        Q_EMIT exportChanged();
+    }
+    return job;
+}
+
+qint64 LibraryModel::exportSelection(const QString& folder) {
+    return exportAssets(selectedIds(), folder);
 }
 
 void LibraryModel::dismissImportReport() {

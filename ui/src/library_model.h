@@ -57,6 +57,8 @@ class LibraryModel : public QAbstractListModel {
     Q_PROPERTY(QString importMessage READ importMessage NOTIFY importChanged)
     /// {added, duplicates, skipped, failed, cancelled, stopped, problems: [{path, status, reason}]}
     Q_PROPERTY(QVariantMap lastImport READ lastImport NOTIFY importChanged)
+    /// The last export: {ok, running, message, folder, files: [path], unsigned: n}.
+    Q_PROPERTY(QVariantMap lastExport READ lastExport NOTIFY exportChanged)
     Q_PROPERTY(bool canUndo READ canUndo NOTIFY undoChanged)
     Q_PROPERTY(QString undoText READ undoText NOTIFY undoChanged)
     /// A one-line message for the user (a refused action, an undo).
@@ -110,6 +112,7 @@ public:
     QVariantMap lastImport() const { return m_lastImport; }
     double importProgress() const { return m_importProgress; }
     QString importMessage() const { return m_importMessage; }
+    QVariantMap lastExport() const { return m_lastExport; }
     bool canUndo() const { return !m_undo.isEmpty(); }
     QString undoText() const;
     QString notice() const { return m_notice; }
@@ -135,6 +138,18 @@ public:
     Q_INVOKABLE qint64 importUrls(const QVariantList& urls);
     Q_INVOKABLE void dismissImportReport();
 
+    /// Exports copies of assets to `folder` (a file:// URL or a path;
+    /// created if missing) as an "export" job: each copy is signed with
+    /// Content Credentials as `atelier export` does (the library's copy as
+    /// ingredient, c2pa.published, licence) and logged in the provenance
+    /// log. A format that cannot carry credentials is exported unsigned
+    /// (counted in lastExport.unsigned); any other failure stops the job
+    /// with the reason (the job row and lastExport.message). Returns the
+    /// job id (0 when nothing to export).
+    Q_INVOKABLE qint64 exportAssets(const QVariantList& ids, const QString& folder);
+    /// exportAssets for the selection.
+    Q_INVOKABLE qint64 exportSelection(const QString& folder);
+
     Q_INVOKABLE void addSelectionToCollection(const QString& name);
     /// Delete: removes the selection from the collection being viewed.
     Q_INVOKABLE void removeSelection();
@@ -158,6 +173,7 @@ Q_SIGNALS:
     void selectionChanged();
     void currentAssetChanged();
     void importChanged();
+    void exportChanged();
     void undoChanged();
     void noticeChanged();
     /// An import finished (any outcome); `report` as in lastImport.
@@ -213,6 +229,7 @@ private:
     QVariantMap m_current;
     int m_importJobs = 0;
     QVariantMap m_lastImport;
+    QVariantMap m_lastExport;
     double m_importProgress = 0;
     QString m_importMessage;
     QList<UndoStep> m_undo;

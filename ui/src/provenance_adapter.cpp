@@ -4,6 +4,7 @@
 #include <QVariantList>
 
 #include "atelier/provenance/crypto.h"
+#include "atelier/provenance/export.h"
 #include "atelier/provenance/manifest.h"
 #include "atelier/provenance/validate.h"
 
@@ -133,6 +134,30 @@ Result<void> sign_derived(const std::filesystem::path& in, const std::filesystem
     auto r = pv::sign_file(in, out, spec, *id);
     if (!r) return r.error().with_context("signing " + out.filename().string());
     return ok();
+}
+
+Result<std::string> sign_library_export(const std::filesystem::path& exported,
+                                        const std::filesystem::path& library_file, const std::string& licence,
+                                        const std::filesystem::path& thumbnail_png, std::string* unsigned_reason) {
+    pv::ExportSigning how;
+    how.parents.push_back(library_file);
+    how.actions.push_back({"c2pa.published", "", nlohmann::json::object(), {}, "exported from the Atelier library"});
+    if (!licence.empty()) how.license = nlohmann::json{{"terms", licence}};
+    how.keys_dir = pv::KeyStore::default_dir();  // the keys the app validates against (local_trust)
+    how.log_action = "export";
+    if (!thumbnail_png.empty())
+        if (auto bytes = pv::read_file_bytes(thumbnail_png); bytes && !bytes->empty())
+            how.thumbnail = pv::ThumbnailSpec{"image/png", std::move(*bytes)};
+    auto r = pv::sign_export(exported, how);
+    if (r) return r->manifest_label;
+    if (r.error().code == Errc::unsupported) {
+        if (unsigned_reason) *unsigned_reason = r.error().message;
+        return std::string();
+    }
+    std::error_code ec;
+    std::filesystem::remove(exported, ec);
+    return r.error().with_context("Content Credentials for " + exported.filename().string() +
+                                  " (the exported file was removed)");
 }
 
 }  // namespace atelier::ui

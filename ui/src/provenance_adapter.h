@@ -37,4 +37,18 @@ Result<void> sign_derived(const std::filesystem::path& in, const std::filesystem
                           const std::filesystem::path& parent, const std::string& parent_title,
                           const std::string& title, const std::string& action, const nlohmann::json& parameters);
 
+/// Signs `exported`, a copy of the library file `library_file` written by
+/// `catalog::Library::export_asset`, in place exactly as `atelier export`
+/// does: the library's copy as parentOf ingredient, actions c2pa.opened +
+/// c2pa.published, `licence` (if any) in org.atelier.license, and an
+/// "export" entry in the provenance log. Returns the manifest label, or ""
+/// with `*unsigned_reason` set when the format cannot carry credentials
+/// (EXR, GIF, ...: the file stays, unsigned). Any other failure removes
+/// `exported` (nothing leaves the app half-done) and is returned. A
+/// non-empty `thumbnail_png` (the library's thumbnail file) is embedded as
+/// the c2pa.thumbnail.claim.png assertion; an unreadable one is skipped.
+Result<std::string> sign_library_export(const std::filesystem::path& exported,
+                                        const std::filesystem::path& library_file, const std::string& licence,
+                                        const std::filesystem::path& thumbnail_png, std::string* unsigned_reason);
+
 }  // namespace atelier::ui

@@ -29,12 +29,16 @@ Result<nlohmann::json> sign_outgoing(Context& ctx, const std::filesystem::path& 
 }
 
 Result<nlohmann::json> sign_library_export(Context& ctx, const std::filesystem::path& exported,
-                                           const std::filesystem::path& library_file, const std::string& licence) {
+                                           const std::filesystem::path& library_file, const std::string& licence,
+                                           const std::filesystem::path& thumbnail_png) {
     provenance::ExportSigning how;
     how.parents.push_back(library_file);
     how.actions.push_back({"c2pa.published", "", nlohmann::json::object(), {}, "exported from the Atelier library"});
     if (!licence.empty()) how.license = nlohmann::json{{"terms", licence}};
     how.log_action = "export";
+    if (!thumbnail_png.empty())
+        if (auto bytes = provenance::read_file_bytes(thumbnail_png); bytes && !bytes->empty())
+            how.thumbnail = provenance::ThumbnailSpec{"image/png", std::move(*bytes)};
     return sign_outgoing(ctx, exported, std::move(how));
 }
 

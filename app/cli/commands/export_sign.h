@@ -25,9 +25,11 @@ Result<nlohmann::json> sign_outgoing(Context& ctx, const std::filesystem::path& 
 
 /// `atelier export`: the library's copy is the parent, the actions are
 /// c2pa.opened + c2pa.published, the asset's licence (if any) goes into
-/// org.atelier.license.
+/// org.atelier.license; a non-empty `thumbnail_png` (the library's
+/// thumbnail) is embedded as c2pa.thumbnail.claim.png (skipped if unreadable).
 Result<nlohmann::json> sign_library_export(Context& ctx, const std::filesystem::path& exported,
-                                           const std::filesystem::path& library_file, const std::string& licence);
+                                           const std::filesystem::path& library_file, const std::string& licence,
+                                           const std::filesystem::path& thumbnail_png = {});
 
 /// One text line about the signature (nothing with --json or --quiet).
 void print_signing(const Context& ctx, const nlohmann::json& s);

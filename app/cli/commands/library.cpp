@@ -332,7 +332,9 @@ int run_export(Context& ctx, const std::string& library, std::vector<std::string
         nlohmann::json credentials = {{"signed", false}};
 #if ATELIER_HAVE_PROVENANCE
         if (auto a = (*lib)->get(id); a && !no_sign) {
-            auto c = sign_library_export(ctx, *p, a->path, a->licence);
+            // The library's thumbnail (made now if missing) goes into the credentials.
+            auto thumb = (*lib)->ensure_thumbnail(id);
+            auto c = sign_library_export(ctx, *p, a->path, a->licence, thumb ? *thumb : fs::path());
             if (!c) return report(ctx, c.error());
             credentials = *c;
         }

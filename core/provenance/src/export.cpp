@@ -28,6 +28,7 @@ Result<SignResult> sign_export(const std::filesystem::path& file, const ExportSi
         spec.actions.push_back(a);
     spec.generation = how.generation;
     spec.license = how.license;
+    if (how.thumbnail && !how.thumbnail->data.empty()) spec.thumbnail = how.thumbnail;
 
     KeyStore keys(how.keys_dir.empty() ? KeyStore::default_dir() : how.keys_dir);
     auto id = keys.identity();

@@ -21,6 +21,9 @@ struct ExportSigning {
     std::string digital_source_type = digital_source::algorithmic;  ///< for c2pa.created without parents
     std::optional<nlohmann::json> generation;
     std::optional<nlohmann::json> license;
+    /// Embedded as c2pa.thumbnail.claim.png/.jpeg (encoded by the caller,
+    /// e.g. the library's thumbnail); none when empty.
+    std::optional<ThumbnailSpec> thumbnail;
     std::filesystem::path keys_dir;  ///< default KeyStore::default_dir()
     std::filesystem::path log_db;    ///< default ProvenanceLog::default_path(); "-" to skip the log
     std::string log_action = "export";
