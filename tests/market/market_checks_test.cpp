@@ -317,6 +317,30 @@ TEST_P(MarketChecks, OtherRequestsAreAnsweredWhileAnUploadIsChecked) {
                 answered_meanwhile);
 }
 
+TEST_P(MarketChecks, RejectedListingIsNoLongerANearDuplicateTarget) {
+    // Every upload is held for review (explicit threshold 0), so listings are
+    // pending until an admin decides. The in-memory hash index keeps a
+    // rejected listing's hashes; the lookup must still skip it.
+    start({{"market.moderation_flag_explicit", "0"}});
+    const auto original = picture(256, 41);
+    auto first = publish_ok(encode(original, ".png"), "original");
+    ASSERT_EQ(first["status"], "pending") << first.dump(1);
+    EXPECT_EQ(first["provenance"]["checks"]["near-duplicate"]["status"], "passed");
+    auto rj = m_client->post("/v1/admin/moderation/" + first["id"].get<std::string>() + "/reject",
+                             {{"reason", "test rejection"}}, m_admin);
+    ASSERT_EQ(rj.status, 200) << rj.body;
+
+    // A re-encoded copy: the original is rejected, so it is not a near duplicate of anything.
+    auto copy = publish_ok(encode(original, ".jpg"), "copy");
+    EXPECT_EQ(copy["provenance"]["checks"]["near-duplicate"]["status"], "passed") << copy.dump(1);
+    EXPECT_FALSE(copy["provenance"]["checks"]["near-duplicate"].contains("similar_to")) << copy.dump(1);
+
+    // The copy (pending, not rejected) was added to the index when it was published.
+    auto again = publish_ok(encode(*atelier::resize(original, 200, 200), ".png"), "again");
+    EXPECT_EQ(again["provenance"]["checks"]["near-duplicate"]["status"], "flagged") << again.dump(1);
+    EXPECT_EQ(again["provenance"]["checks"]["near-duplicate"]["similar_to"], copy["id"]) << again.dump(1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, MarketChecks, ::testing::Values("sqlite", "postgres"));
 
 class MarketModeration : public MarketChecks {};
