@@ -8,6 +8,8 @@
 // made here, checked with curl, and /metrics access.
 #include <zlib.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 
@@ -256,6 +258,87 @@ TEST_P(MarketChecks, RecolouredRescaledReuploadIsANearDuplicate) {
     auto other = publish_ok(encode(*atelier::procedural::seamless_dots(256, 256, 5), ".png"), "other");
     EXPECT_EQ(other["status"], "live") << other.dump(1);
     EXPECT_EQ(other["provenance"]["checks"]["near-duplicate"]["status"], "passed");
+}
+
+TEST_P(MarketChecks, OtherRequestsAreAnsweredWhileAnUploadIsChecked) {
+    // One I/O thread: if the completion's checks (decode, C2PA, nsfwjs
+    // moderation, perceptual hashes) ran on it, no other request could be
+    // answered until they were done, so the upload could never be seen in
+    // its "checking" state. Ordering only, no timings: while the completion
+    // is pending, its upload is reported as "checking" and /healthz and a
+    // browse are answered; the completion then finishes normally.
+    start({{"market.threads", "1"},
+           {"market.moderation_flag_explicit", "1"},
+           {"market.moderation_flag_suggestive", "1"}});
+    const std::string bytes = encode(picture(1024, 31), ".png");
+    auto cr = m_client->post(
+        "/v1/uploads", {{"size", bytes.size()}, {"sha256", sha256_hex(bytes)}, {"listing", meta("big")}}, m_creator);
+    ASSERT_EQ(cr.status, 201) << cr.body;
+    const std::string id = cr.js().value("id", std::string());
+    const std::size_t chunk = 65536;
+    for (std::size_t off = 0; off < bytes.size(); off += chunk) {
+        auto part = bytes.substr(off, chunk);
+        auto r = m_client->request("PUT", "/v1/uploads/" + id + "/chunks?offset=" + std::to_string(off), part,
+                                   {{"Authorization", "Bearer " + m_creator}, {"X-Chunk-SHA256", sha256_hex(part)}});
+        ASSERT_EQ(r.status, 200) << r.body;
+    }
+    EXPECT_EQ(m_client->get("/v1/uploads/" + id, m_creator).js().value("state", std::string()), "open");
+
+    // The completion on its own connection; its answer is read at the end.
+    int fd = connect_raw(m_server->port());
+    ASSERT_GE(fd, 0);
+    ASSERT_TRUE(send_all(fd, "POST /v1/uploads/" + id +
+                                 "/complete HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + m_creator +
+                                 "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"));
+
+    HttpClient other(m_server->port());
+    int seen_checking = 0, answered_meanwhile = 0;
+    std::string state;
+    for (int i = 0; i < 100000; ++i) {
+        auto g = other.get("/v1/uploads/" + id, m_creator);
+        ASSERT_EQ(g.status, 200) << g.body;
+        state = g.js().value("state", std::string());
+        if (state != "open" && state != "checking") break;
+        if (state != "checking") continue;
+        ++seen_checking;
+        if (other.get("/healthz").status == 200 && other.get("/v1/listings").status == 200) ++answered_meanwhile;
+    }
+    EXPECT_EQ(state, "complete");
+    EXPECT_GT(seen_checking, 0) << "the upload was never seen in its checking state: its checks block the I/O thread";
+    EXPECT_GT(answered_meanwhile, 0);
+
+    auto done = read_response(fd, std::chrono::milliseconds(120000));
+    ::close(fd);
+    ASSERT_EQ(done.status, 200) << done.body;
+    const auto l = done.js()["listing"];
+    EXPECT_EQ(l["status"], "live") << l.dump(1);
+    EXPECT_EQ(l["provenance"]["checks"]["moderation"]["status"], "passed") << l.dump(1);
+    std::printf("seen checking %d times, answered /healthz + browse %d times meanwhile\n", seen_checking,
+                answered_meanwhile);
+}
+
+TEST_P(MarketChecks, RejectedListingIsNoLongerANearDuplicateTarget) {
+    // Every upload is held for review (explicit threshold 0), so listings are
+    // pending until an admin decides. The in-memory hash index keeps a
+    // rejected listing's hashes; the lookup must still skip it.
+    start({{"market.moderation_flag_explicit", "0"}});
+    const auto original = picture(256, 41);
+    auto first = publish_ok(encode(original, ".png"), "original");
+    ASSERT_EQ(first["status"], "pending") << first.dump(1);
+    EXPECT_EQ(first["provenance"]["checks"]["near-duplicate"]["status"], "passed");
+    auto rj = m_client->post("/v1/admin/moderation/" + first["id"].get<std::string>() + "/reject",
+                             {{"reason", "test rejection"}}, m_admin);
+    ASSERT_EQ(rj.status, 200) << rj.body;
+
+    // A re-encoded copy: the original is rejected, so it is not a near duplicate of anything.
+    auto copy = publish_ok(encode(original, ".jpg"), "copy");
+    EXPECT_EQ(copy["provenance"]["checks"]["near-duplicate"]["status"], "passed") << copy.dump(1);
+    EXPECT_FALSE(copy["provenance"]["checks"]["near-duplicate"].contains("similar_to")) << copy.dump(1);
+
+    // The copy (pending, not rejected) was added to the index when it was published.
+    auto again = publish_ok(encode(*atelier::resize(original, 200, 200), ".png"), "again");
+    EXPECT_EQ(again["provenance"]["checks"]["near-duplicate"]["status"], "flagged") << again.dump(1);
+    EXPECT_EQ(again["provenance"]["checks"]["near-duplicate"]["similar_to"], copy["id"]) << again.dump(1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MarketChecks, ::testing::Values("sqlite", "postgres"));

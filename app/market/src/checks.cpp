@@ -10,11 +10,14 @@
 //     model; explicit/suggestive probabilities above the configured
 //     thresholds are flagged;
 //   - near-duplicate (core/ops tag_hash): pHash (plus its mirrored form) and
-//     dHash against every listing not rejected;
+//     dHash against every listing not rejected, through in-memory HashIndexes;
 //   - watermark: the seam for the watermark module, which does not exist yet.
 // A check whose module is missing is registered as "unavailable" so that the
 // listing says what was not checked instead of pretending it passed.
+#include <limits>
 #include <mutex>
+#include <set>
+#include <shared_mutex>
 
 #include "context.h"
 
@@ -125,9 +128,17 @@ private:
 #if ATELIER_MARKET_HAVE_OPS
 // Near duplicates: pHash (and the mirrored pHash, so a flipped copy is
 // caught) and dHash of the decoded image, compared with every listing that is
-// not rejected. Either hash within its radius flags the upload. A linear scan
-// (a popcount per listing) is fine to ~10⁵ listings; beyond that an
-// ops::HashIndex kept per instance would do.
+// not rejected. Either hash within its radius flags the upload.
+//
+// Lookup through two in-memory ops::HashIndex (multi-index hashing; pHash and
+// dHash), ids = listing seq. Before each lookup the indexes catch up with the
+// listings created since the last one (`seq > m_seq`: seqs commit in order,
+// since next_counter holds the counter row until commit), so listings
+// published by this or another instance are found. Rejection is not undone
+// in the index (it has no removal): the few candidates within the radii are
+// read back from the database and those rejected (or with this very file) are
+// dropped there, so a rejected or re-approved listing is always judged by its
+// current status.
 class NearDuplicateCheck final : public UploadCheck {
 public:
     NearDuplicateCheck(int phash_max, int dhash_max) : m_pmax(phash_max), m_dmax(dhash_max) {}
@@ -141,10 +152,27 @@ public:
         if (!dh) return std::move(dh).error();
         CheckVerdict v;
         v.summary = {{"phash", ops::hash_hex(*ph)}, {"dhash", ops::hash_hex(*dh)}};
-        auto rows = conn.query(
+        ATELIER_TRY(catch_up(conn));
+        std::set<std::uint32_t> candidates;
+        {
+            std::shared_lock lock(m_mu);
+            for (auto h : {*ph, *pm})
+                for (const auto& m : m_phashes.query(h, m_pmax))
+                    candidates.insert(m.id);
+            for (const auto& m : m_dhashes.query(*dh, m_dmax))
+                candidates.insert(m.id);
+        }
+        if (candidates.empty()) return v;
+        std::string sql =
             "SELECT id, phash, dhash FROM listings WHERE status <> 'rejected' AND asset_sha256 <> $1 AND phash IS NOT "
-            "NULL ORDER BY seq",
-            {f.sha256});
+            "NULL AND seq IN (";
+        std::vector<Value> args{f.sha256};
+        for (auto seq : candidates) {
+            args.emplace_back(static_cast<std::int64_t>(seq));
+            sql += (args.size() > 2 ? ", $" : "$") + std::to_string(args.size());
+        }
+        sql += ") ORDER BY seq";
+        auto rows = conn.query(sql, args);
         if (!rows) return std::move(rows).error();
         int best = 65;
         for (const auto& r : *rows) {
@@ -165,7 +193,41 @@ public:
     }
 
 private:
+    // Adds the listings with seq > m_seq to the indexes (all of them on the
+    // first call; one short query afterwards).
+    Result<void> catch_up(Conn& conn) {
+        std::int64_t from = 0;
+        {
+            std::shared_lock lock(m_mu);
+            from = m_seq;
+        }
+        auto rows = conn.query(
+            "SELECT seq, phash, dhash FROM listings WHERE seq > $1 AND phash IS NOT NULL ORDER BY seq", {from});
+        if (!rows) return std::move(rows).error();
+        if (rows->empty()) return ok();
+        std::unique_lock lock(m_mu);
+        const bool bulk = rows->size() > 1024;
+        for (const auto& r : *rows) {
+            const std::int64_t seq = r.i64(0);
+            if (seq <= m_seq) continue;  // another thread added it meanwhile
+            m_seq = seq;
+            auto p = ops::parse_hash_hex(r.str(1));
+            auto d = ops::parse_hash_hex(r.null(2) ? std::string() : r.str(2));
+            if (!p || seq > std::numeric_limits<std::uint32_t>::max()) continue;
+            m_phashes.add(*p, static_cast<std::uint32_t>(seq));
+            if (d) m_dhashes.add(*d, static_cast<std::uint32_t>(seq));
+        }
+        if (bulk) {
+            m_phashes.compact();
+            m_dhashes.compact();
+        }
+        return ok();
+    }
+
     int m_pmax, m_dmax;
+    std::shared_mutex m_mu;  // guards the indexes and m_seq (queries shared, catch-up exclusive)
+    ops::HashIndex m_phashes, m_dhashes;
+    std::int64_t m_seq = 0;  // highest listing seq looked at
 };
 #endif
 

@@ -93,7 +93,8 @@ struct UploadFacts {
 /// A check run on a completed upload before its listing is created
 /// (checks.cpp: exact duplicate, C2PA validation, nsfw moderation, perceptual
 /// near-duplicates, and the seam for the watermark reader). Called
-/// concurrently from several I/O threads: implementations are thread-safe.
+/// concurrently from the HTTP server's worker threads (never an I/O thread):
+/// implementations are thread-safe.
 class UploadCheck {
 public:
     virtual ~UploadCheck() = default;
@@ -134,6 +135,23 @@ struct Context {
     void end_chunk(const std::string& upload_id) {
         std::lock_guard lock(chunks_mu);
         chunks_in_flight.erase(upload_id);
+    }
+
+    // Uploads whose completion checks are running on this instance: GET
+    // /v1/uploads/{id} reports them as "checking" instead of "open".
+    std::mutex checking_mu;
+    std::multiset<std::string> checking;
+    void begin_checking(const std::string& upload_id) {
+        std::lock_guard lock(checking_mu);
+        checking.insert(upload_id);
+    }
+    void end_checking(const std::string& upload_id) {
+        std::lock_guard lock(checking_mu);
+        if (auto it = checking.find(upload_id); it != checking.end()) checking.erase(it);
+    }
+    [[nodiscard]] bool is_checking(const std::string& upload_id) {
+        std::lock_guard lock(checking_mu);
+        return checking.count(upload_id) != 0;
     }
 
     [[nodiscard]] std::filesystem::path blob_path(const std::string& sha) const {

@@ -172,6 +172,11 @@ void Router::add(std::string method, std::string pattern, Handler handler, std::
     m_routes.push_back(Route{std::move(method), std::move(pattern), std::move(handler), max_body_bytes, {}});
 }
 
+void Router::add_worker(std::string method, std::string pattern, Handler handler, std::size_t max_body_bytes) {
+    add(std::move(method), std::move(pattern), std::move(handler), max_body_bytes);
+    m_routes.back().on_worker = true;
+}
+
 void Router::add_streaming(std::string method, std::string pattern, StreamHandler handler, std::size_t max_body_bytes) {
     m_segments.push_back(split_path(pattern));
     m_routes.push_back(Route{std::move(method), std::move(pattern), Handler{}, max_body_bytes, std::move(handler)});
@@ -279,6 +284,9 @@ struct HttpServer::Impl {
     Metrics metrics;
     asio::io_context ioc;
     tcp::acceptor acceptor{ioc};
+    // CPU-heavy handlers (Router::add_worker) run here; declared after ioc so
+    // that it is joined before the io_context goes away.
+    asio::thread_pool workers;
     asio::signal_set signals{ioc};
     std::atomic<bool> stopping{false};
     std::atomic<bool> access_log{true};
@@ -287,7 +295,11 @@ struct HttpServer::Impl {
     std::set<std::shared_ptr<SessionState>> sessions;
     std::unique_ptr<asio::ssl::context> tls;  ///< set: every connection speaks TLS
 
-    Impl(Router r, HttpLimits l) : router(std::move(r)), limits(l), metrics(router.routes().size()) {}
+    Impl(Router r, HttpLimits l)
+        : router(std::move(r)),
+          limits(l),
+          metrics(router.routes().size()),
+          workers(static_cast<std::size_t>(l.worker_threads > 0 ? l.worker_threads : 2)) {}
 
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> session(tcp::socket socket);
@@ -415,6 +427,7 @@ void HttpServer::run(bool handle_signals) {
     impl->ioc.run();
     for (auto& t : threads)
         t.join();
+    impl->workers.join();  // handlers still running finish before run() returns
     {
         std::lock_guard lock(impl->mu);
         impl->stopping = true;
@@ -738,7 +751,15 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, beast::tcp_stream&
         }
         if (read_ok && !bad && !streamed) {
             req.params = std::move(m.params);
-            res = dispatch(req, m);
+            if (m.route->on_worker) {
+                // Off the I/O thread: the coroutine resumes on its strand when
+                // the worker is done; other connections are served meanwhile.
+                res = co_await asio::co_spawn(
+                    workers, [this, &req, &m]() -> asio::awaitable<Response> { co_return dispatch(req, m); },
+                    asio::use_awaitable);
+            } else {
+                res = dispatch(req, m);
+            }
         }
         if (stopping) close_after = true;
 

@@ -233,7 +233,9 @@ void add_upload_routes(Router& r, Context& ctx) {
         if (!rows) return err(rows.error());
         if (rows->empty() || ((*rows)[0].str(8) != u->id && !u->admin()))
             return Response::error(404, "not_found", "no such upload");
-        return Response::json(200, upload_json((*rows)[0]));
+        auto j = upload_json((*rows)[0]);
+        if (j["state"] == "open" && ctx.is_checking(req.params["id"])) j["state"] = "checking";
+        return Response::json(200, j);
     });
 
     // Chunks stream straight from the socket into pwrite (ChunkSink): memory
@@ -316,7 +318,9 @@ void add_upload_routes(Router& r, Context& ctx) {
         },
         static_cast<std::size_t>(ctx.opt.chunk_bytes));
 
-    r.add("POST", "/v1/uploads/{id}/complete", [&ctx](Request& req) {
+    // Completion hashes, decodes and runs the checks (a moderation pass is
+    // ~0.1 s+ of CPU): on the worker pool, so the I/O threads keep serving.
+    r.add_worker("POST", "/v1/uploads/{id}/complete", [&ctx](Request& req) {
         auto conn = ctx.db->acquire();
         if (!conn) return err(conn.error());
         auto u = authenticate(ctx, **conn, req);
@@ -349,6 +353,13 @@ void add_upload_routes(Router& r, Context& ctx) {
         std::error_code ec;
         std::filesystem::resize_file(part, static_cast<std::uintmax_t>(size), ec);
         if (ec) return Response::error(500, "io_error", "the upload file is missing; start a new upload");
+        // Visible as "checking" (GET /v1/uploads/{id}) while this runs.
+        ctx.begin_checking(id);
+        struct CheckingGuard {
+            Context& ctx;
+            std::string id;
+            ~CheckingGuard() { ctx.end_checking(id); }
+        } checking_guard{ctx, id};
         auto fail_upload = [&](int status, const std::string& code, const std::string& msg) {
             (void)(*conn)->exec(
                 "UPDATE uploads SET state = 'failed', error = $2, updated = $3 WHERE id = $1 AND state = 'open'",

@@ -8,7 +8,9 @@
 /// timeouts against slow clients, graceful shutdown that lets in-flight
 /// requests finish), a router with `{param}` segments, request ids, a JSON
 /// access log and Prometheus metrics. Handlers run on the I/O threads and
-/// must not block for long (database calls are fine; they are short).
+/// must not block for long (database calls are fine; they are short);
+/// CPU-heavy handlers are registered with `Router::add_worker` and run on a
+/// small bounded worker pool while the connection awaits them asynchronously.
 
 #include <atomic>
 #include <chrono>
@@ -39,6 +41,10 @@ struct HttpLimits {
     std::chrono::milliseconds idle_timeout{30'000};  ///< keep-alive between requests
     std::chrono::milliseconds shutdown_grace{10'000};
     int threads = 0;  ///< I/O threads; 0 = max(2, cores)
+    /// Worker threads for `Router::add_worker` routes (bounded: further
+    /// requests queue on the pool, their connections wait without holding an
+    /// I/O thread). 0 = 2.
+    int worker_threads = 0;
 };
 
 /// A parsed request as a handler sees it. Owned by the connection for the
@@ -106,6 +112,7 @@ struct Route {
     Handler handler;
     std::size_t max_body_bytes = 0;  ///< 0 = HttpLimits::max_body_bytes
     StreamHandler stream;            ///< set for streaming routes (then `handler` is empty)
+    bool on_worker = false;          ///< `handler` runs on the worker pool, not an I/O thread
 };
 
 /// Route table. Registration happens before `HttpServer::run`; matching is
@@ -113,6 +120,10 @@ struct Route {
 class Router {
 public:
     void add(std::string method, std::string pattern, Handler handler, std::size_t max_body_bytes = 0);
+    /// A route whose handler is CPU-heavy (decoding, models): it runs on the
+    /// server's worker pool (`HttpLimits::worker_threads`) and the I/O thread
+    /// goes on serving other connections meanwhile. Same contract otherwise.
+    void add_worker(std::string method, std::string pattern, Handler handler, std::size_t max_body_bytes = 0);
     /// A route whose body is streamed into a `BodySink` (see StreamHandler).
     void add_streaming(std::string method, std::string pattern, StreamHandler handler, std::size_t max_body_bytes);
     struct Match {
