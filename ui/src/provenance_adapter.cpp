@@ -3,6 +3,7 @@
 
 #include <QVariantList>
 
+#include "atelier/base/config.h"
 #include "atelier/provenance/crypto.h"
 #include "atelier/provenance/export.h"
 #include "atelier/provenance/manifest.h"
@@ -14,9 +15,17 @@ namespace pv = atelier::provenance;
 
 namespace {
 
+// The user's signing keys and local CA: `provenance.keys_dir` when set (as
+// the CLI reads it), else the default folder.
+std::filesystem::path keys_dir() {
+    if (auto cfg = Config::load())
+        if (auto dir = cfg->get_string("provenance.keys_dir"); !dir.empty()) return dir;
+    return pv::KeyStore::default_dir();
+}
+
 pv::ValidationOptions local_trust() {
     pv::ValidationOptions opts;
-    const pv::KeyStore keys(pv::KeyStore::default_dir());
+    const pv::KeyStore keys(keys_dir());
     std::error_code ec;
     if (std::filesystem::exists(keys.ca_cert_path(), ec))
         if (auto anchors = pv::Certificate::load_bundle(keys.ca_cert_path())) opts.trust_anchors = std::move(*anchors);
@@ -128,7 +137,7 @@ Result<void> sign_derived(const std::filesystem::path& in, const std::filesystem
     spec.actions.push_back({"c2pa.opened", "", nlohmann::json::object(), {0}, ""});
     spec.actions.push_back(
         {action, pv::digital_source::composite_trained, parameters, {}, "upscaled with an AI model in Atelier"});
-    const pv::KeyStore keys(pv::KeyStore::default_dir());
+    const pv::KeyStore keys(keys_dir());
     auto id = keys.identity(pv::SigningAlg::es256);
     if (!id) return id.error().with_context("signing key");
     auto r = pv::sign_file(in, out, spec, *id);
@@ -143,7 +152,7 @@ Result<std::string> sign_library_export(const std::filesystem::path& exported,
     how.parents.push_back(library_file);
     how.actions.push_back({"c2pa.published", "", nlohmann::json::object(), {}, "exported from the Atelier library"});
     if (!licence.empty()) how.license = nlohmann::json{{"terms", licence}};
-    how.keys_dir = pv::KeyStore::default_dir();  // the keys the app validates against (local_trust)
+    how.keys_dir = keys_dir();  // the keys the app validates against (local_trust)
     how.log_action = "export";
     if (!thumbnail_png.empty())
         if (auto bytes = pv::read_file_bytes(thumbnail_png); bytes && !bytes->empty())
