@@ -5,10 +5,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+
+extern char** environ;  // NOLINT: POSIX
 
 namespace atelier::test {
 
@@ -37,6 +40,24 @@ std::string shell_quote(const std::string& text) {
 
 ProcessResult run_shell(const std::string& command, const ProcessEnv& env) {
     ProcessResult r;
+    // The child's environment: ours, minus `unset` and the names `set` replaces, plus `set`.
+    std::vector<std::string> vars;
+    for (char** e = environ; *e != nullptr; ++e) {
+        const std::string kv(*e);
+        const std::string name = kv.substr(0, kv.find('='));
+        bool drop = std::find(env.unset.begin(), env.unset.end(), name) != env.unset.end();
+        for (const auto& kvs : env.set)
+            drop = drop || kvs.first == name;
+        if (!drop) vars.push_back(kv);
+    }
+    for (const auto& [k, v] : env.set)
+        vars.push_back(k + "=" + v);
+    std::vector<char*> envp;
+    for (auto& v : vars)
+        envp.push_back(v.data());
+    envp.push_back(nullptr);
+    std::string sh = "sh", dash_c = "-c", cmd = command;
+    std::vector<char*> argv{sh.data(), dash_c.data(), cmd.data(), nullptr};
     int out[2], err[2];
     if (::pipe(out) != 0) {
         r.err = std::string("pipe: ") + std::strerror(errno);
@@ -56,15 +77,13 @@ ProcessResult run_shell(const std::string& command, const ProcessEnv& env) {
         return r;
     }
     if (pid == 0) {
+        // Only async-signal-safe calls between fork and exec (the parent may
+        // have other threads): the environment was built before the fork.
         ::dup2(out[1], STDOUT_FILENO);
         ::dup2(err[1], STDERR_FILENO);
         for (int fd : {out[0], out[1], err[0], err[1]})
             ::close(fd);
-        for (const auto& k : env.unset)
-            ::unsetenv(k.c_str());
-        for (const auto& [k, v] : env.set)
-            ::setenv(k.c_str(), v.c_str(), 1);
-        ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+        ::execve("/bin/sh", argv.data(), envp.data());
         ::_exit(127);
     }
     ::close(out[1]);
