@@ -3,6 +3,7 @@
 #include "listing_index.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -45,7 +46,16 @@ std::vector<std::string> ListingIndex::words_of(std::string_view text) {
     return out;
 }
 
-Result<std::shared_ptr<const ListingIndex::Entry>> ListingIndex::entry_from_row(const Row& row) {
+void ListingIndex::assign_tag_ids(Entry& e) {
+    e.tag_ids.clear();
+    for (const auto& t : e.tags) {
+        auto [it, fresh] = m_tag_ids.try_emplace(t, static_cast<std::uint32_t>(m_tag_names.size()));
+        if (fresh) m_tag_names.push_back(t);
+        e.tag_ids.push_back(it->second);
+    }
+}
+
+Result<std::shared_ptr<ListingIndex::Entry>> ListingIndex::entry_from_row(const Row& row) {
     auto e = std::make_shared<Entry>();
     e->id = row.str(0);
     e->seq = row.i64(1);
@@ -64,7 +74,8 @@ Result<std::shared_ptr<const ListingIndex::Entry>> ListingIndex::entry_from_row(
     std::sort(e->words.begin(), e->words.end());
     e->words.erase(std::unique(e->words.begin(), e->words.end()), e->words.end());
     e->json = listing_json(row).dump();
-    return std::shared_ptr<const Entry>(std::move(e));
+    e->hash = std::hash<std::string_view>{}(e->json);
+    return e;
 }
 
 Result<void> ListingIndex::refresh(Db& db) {
@@ -79,7 +90,7 @@ Result<void> ListingIndex::refresh(Db& db) {
         std::int64_t cursor = c->empty() ? 0 : (*c)[0].i64(0);
         auto rows = (*conn)->query(select + " WHERE status = 'live'");
         if (!rows) return std::move(rows).error();
-        std::vector<std::shared_ptr<const Entry>> entries;
+        std::vector<std::shared_ptr<Entry>> entries;
         entries.reserve(rows->size());
         for (const auto& r : *rows) {
             auto e = entry_from_row(r);
@@ -89,7 +100,10 @@ Result<void> ListingIndex::refresh(Db& db) {
         std::unique_lock lock(m_data_mu);
         m_by_seq.clear();
         m_seq_of.clear();
+        m_tag_names.clear();
+        m_tag_ids.clear();
         for (auto& e : entries) {
+            assign_tag_ids(*e);
             m_seq_of[e->id] = e->seq;
             m_by_seq[e->seq] = std::move(e);
         }
@@ -106,11 +120,11 @@ Result<void> ListingIndex::refresh(Db& db) {
         for (const auto& r : *ch)
             ids.insert(r.str(1));
         // id → entry (nullptr: not live any more, remove it).
-        std::vector<std::pair<std::string, std::shared_ptr<const Entry>>> updates;
+        std::vector<std::pair<std::string, std::shared_ptr<Entry>>> updates;
         for (const auto& id : ids) {
             auto rows = (*conn)->query(select + " WHERE id = $1", {id});
             if (!rows) return std::move(rows).error();
-            std::shared_ptr<const Entry> e;
+            std::shared_ptr<Entry> e;
             if (!rows->empty() && (*rows)[0].str(12) == "live") {
                 auto made = entry_from_row((*rows)[0]);
                 if (!made) return std::move(made).error();
@@ -126,6 +140,7 @@ Result<void> ListingIndex::refresh(Db& db) {
                     m_seq_of.erase(it);
                 }
                 if (e) {
+                    assign_tag_ids(*e);
                     m_seq_of[id] = e->seq;
                     m_by_seq[e->seq] = std::move(e);
                 }
@@ -178,25 +193,28 @@ bool ListingIndex::matches(const Entry& e, const ListingQuery& q) const {
     return true;
 }
 
-std::string ListingIndex::query(const ListingQuery& q) const {
-    std::unordered_map<std::string_view, std::int64_t> tag_counts;
+std::string ListingIndex::query(const ListingQuery& q, std::string& etag) const {
+    thread_local std::vector<std::int64_t> tag_counts;
     std::map<std::string_view, std::int64_t> currency_counts;
     std::vector<const Entry*> page;
     page.reserve(static_cast<std::size_t>(q.limit) + 1);
     std::int64_t total = 0;
     std::string out;
     std::shared_lock lock(m_data_mu);
+    tag_counts.assign(m_tag_names.size(), 0);
     for (const auto& [seq, e] : m_by_seq) {
         if (!matches(*e, q)) continue;
         ++total;
         ++currency_counts[e->currency];
-        for (const auto& t : e->tags)
+        for (auto t : e->tag_ids)
             ++tag_counts[t];
         if ((q.cursor < 0 || seq < q.cursor) && static_cast<std::int64_t>(page.size()) <= q.limit)
             page.push_back(e.get());
     }
     // Tags: most frequent first, then alphabetical; at most 25.
-    std::vector<std::pair<std::string_view, std::int64_t>> tags(tag_counts.begin(), tag_counts.end());
+    std::vector<std::pair<std::string_view, std::int64_t>> tags;
+    for (std::size_t i = 0; i < tag_counts.size(); ++i)
+        if (tag_counts[i] > 0) tags.emplace_back(m_tag_names[i], tag_counts[i]);
     std::sort(tags.begin(), tags.end(), [](const auto& a, const auto& b) {
         return a.second != b.second ? a.second > b.second : a.first < b.first;
     });
@@ -225,13 +243,22 @@ std::string ListingIndex::query(const ListingQuery& q) const {
         out += '}';
     }
     out += "]},\"items\":[";
+    // The validator: a hash of everything but the items, mixed with each
+    // item's hash (computed once at indexing), plus the length.
+    std::uint64_t h = std::hash<std::string_view>{}(out);
     for (std::size_t i = 0; i < n; ++i) {
         if (i) out += ',';
         out += page[i]->json;
+        h = (h ^ page[i]->hash) * 0x100000001b3ull + (h >> 29);
     }
+    const std::size_t tail_at = out.size();
     out += "],\"next_cursor\":";
     out += page.size() > n ? std::to_string(page[n - 1]->seq) : std::string("null");
     out += ",\"total\":" + std::to_string(total) + "}";
+    h ^= std::hash<std::string_view>{}(std::string_view(out).substr(tail_at)) * 0x9e3779b97f4a7c15ull;
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "\"%016llx-%zx\"", static_cast<unsigned long long>(h), out.size());
+    etag = buf;
     return out;
 }
 

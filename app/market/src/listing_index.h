@@ -63,7 +63,9 @@ public:
     /// The response body of GET /v1/listings for `q`: {"facets", "items",
     /// "next_cursor", "total"} with keys in the same order nlohmann::json
     /// writes them. Facets and total cover the whole filtered set (not the page).
-    [[nodiscard]] std::string query(const ListingQuery& q) const;
+    /// `etag` gets a strong validator derived from the content (per-listing
+    /// hashes computed at indexing time, so no hashing of the whole body).
+    [[nodiscard]] std::string query(const ListingQuery& q, std::string& etag) const;
 
     /// Live listings indexed (for tests and /metrics).
     [[nodiscard]] std::size_t size() const;
@@ -83,16 +85,23 @@ private:
         std::string creator_id, currency;
         std::int64_t price = 0;
         std::vector<std::string> tags;
-        std::vector<std::string> words;  ///< sorted, unique
-        std::string json;                ///< listing_json(row).dump()
+        std::vector<std::uint32_t> tag_ids;  ///< into m_tag_names
+        std::vector<std::string> words;      ///< sorted, unique
+        std::string json;                    ///< listing_json(row).dump()
+        std::uint64_t hash = 0;              ///< of `json`
     };
-    static Result<std::shared_ptr<const Entry>> entry_from_row(const Row& row);
+    static Result<std::shared_ptr<Entry>> entry_from_row(const Row& row);
     Result<void> refresh(Db& db);
     [[nodiscard]] bool matches(const Entry& e, const ListingQuery& q) const;
 
     mutable std::shared_mutex m_data_mu;
     std::map<std::int64_t, std::shared_ptr<const Entry>, std::greater<>> m_by_seq;  ///< newest first
     std::unordered_map<std::string, std::int64_t> m_seq_of;                         ///< id → seq
+    /// Tag names by id (for facet counting without hashing strings per
+    /// request). Grows only; ids are assigned under the exclusive lock.
+    std::vector<std::string> m_tag_names;
+    std::unordered_map<std::string, std::uint32_t> m_tag_ids;
+    void assign_tag_ids(Entry& e);
     std::int64_t m_cursor = 0;  ///< last `changes.seq` applied (under m_refresh_mu)
     bool m_loaded = false;      ///< under m_refresh_mu
 

@@ -194,11 +194,8 @@ void add_listing_routes(Router& r, Context& ctx) {
                               {"error", s.error().message}});
         }
         Response res;
-        res.body = ctx.listing_index->query(lq);
-        // A strong validator from the bytes (64-bit hash + length: cheap, and a
-        // collision would need the same length too).
-        char etag[48];
-        std::snprintf(etag, sizeof etag, "\"%016zx-%zx\"", std::hash<std::string_view>{}(res.body), res.body.size());
+        std::string etag;
+        res.body = ctx.listing_index->query(lq, etag);
         if (req.header("if-none-match") == etag) {
             res.status = 304;
             res.content_type.clear();
