@@ -124,42 +124,37 @@ public:
         m_thread.join();
         flush();
     }
-    void write(std::string line, bool urgent) {
+    void write(const std::string& line, bool urgent) {
         std::unique_lock lock(m_mu);
         m_buffer += line;
-        if (urgent || m_buffer.size() >= 64 * 1024) {
-            std::string out;
-            out.swap(m_buffer);
-            lock.unlock();
-            emit(out);
-        }
+        if (urgent || m_buffer.size() >= 64 * 1024) take_and_emit(lock);
     }
     void flush() {
-        std::string out;
-        {
-            std::lock_guard lock(m_mu);
-            out.swap(m_buffer);
-        }
-        emit(out);
+        std::unique_lock lock(m_mu);
+        take_and_emit(lock);
     }
 
 private:
-    void emit(const std::string& out) {
-        if (out.empty()) return;
-        std::lock_guard lock(m_write_mu);  // keeps chunks whole and in order
-        std::fwrite(out.data(), 1, out.size(), stderr);
-        std::fflush(stderr);
+    // Takes the buffer and writes it out. The write lock is taken before the
+    // buffer lock is released, so chunks reach stderr in the order they were
+    // taken (lock order: m_mu, then m_write_mu).
+    void take_and_emit(std::unique_lock<std::mutex>& lock) {
+        if (m_buffer.empty()) return;
+        std::string out;
+        out.swap(m_buffer);
+        {
+            std::lock_guard wl(m_write_mu);
+            lock.unlock();
+            std::fwrite(out.data(), 1, out.size(), stderr);
+            std::fflush(stderr);
+        }  // released before m_mu is taken again (never hold m_write_mu while waiting for m_mu)
+        lock.lock();
     }
     void loop() {
         std::unique_lock lock(m_mu);
         while (!m_stop) {
             m_cv.wait_for(lock, std::chrono::milliseconds(20));
-            if (m_buffer.empty()) continue;
-            std::string out;
-            out.swap(m_buffer);
-            lock.unlock();
-            emit(out);
-            lock.lock();
+            take_and_emit(lock);
         }
     }
     std::mutex m_mu, m_write_mu;
@@ -231,6 +226,53 @@ void log_json(std::string_view level, nlohmann::json fields) {
 
 void flush_logs() {
     log_sink().flush();
+}
+
+namespace {
+// Appends `v` as a JSON string. Printable ASCII is copied as is (the usual
+// case for paths, ids and addresses); anything else goes through nlohmann
+// (escapes, invalid UTF-8 replaced), exactly as log_json writes it.
+void append_json_str(std::string& out, std::string_view v) {
+    bool plain = true;
+    for (unsigned char c : v)
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+            plain = false;
+            break;
+        }
+    if (plain) {
+        out += '"';
+        out += v;
+        out += '"';
+    } else {
+        out += nlohmann::json(std::string(v)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+}
+}  // namespace
+
+void log_access(int status, std::string_view rid, std::string_view method, std::string_view path, double ms,
+                std::string_view ip, std::string_view user) {
+    // The same line log_json would write (keys in nlohmann's order), built
+    // without a JSON document: this runs once per request.
+    std::string line;
+    line.reserve(256 + path.size());
+    line += "{\"ip\":";
+    append_json_str(line, ip);
+    line += status >= 500 ? ",\"level\":\"error\",\"method\":" : ",\"level\":\"info\",\"method\":";
+    append_json_str(line, method);
+    char num[64];
+    std::snprintf(num, sizeof num, ",\"ms\":%.3f", ms);
+    line += num;
+    line += ",\"msg\":\"request\",\"path\":";
+    append_json_str(line, path);
+    line += ",\"request_id\":";
+    append_json_str(line, rid);
+    std::snprintf(num, sizeof num, ",\"status\":%d,\"ts\":\"", status);
+    line += num;
+    line += now_iso();
+    line += "\",\"user\":";
+    append_json_str(line, user);
+    line += "}\n";
+    log_sink().write(line, status >= 500);
 }
 
 // ---------------------------------------------------------------- router
@@ -873,14 +915,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, beast::tcp_stream&
         metrics.observe(route_index, res.status, secs);
         metrics.in_flight--;
         if (access_log) {
-            log_json(res.status >= 500 ? "error" : "info", {{"msg", "request"},
-                                                            {"request_id", rid},
-                                                            {"method", req.method},
-                                                            {"path", req.path},
-                                                            {"status", res.status},
-                                                            {"ms", secs * 1000.0},
-                                                            {"ip", remote},
-                                                            {"user", req.user_id}});
+            log_access(res.status, rid, req.method, req.path, secs * 1000.0, remote, req.user_id);
         }
         if (wec || close_after) break;
     }
