@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "atelier/market_server/http.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <csignal>
@@ -114,7 +116,17 @@ namespace {
 // flushes everything.
 class LogSink {
 public:
-    LogSink() : m_thread([this] { loop(); }) {}
+    LogSink() {
+        // The writer thread lives until static destruction, after main() has
+        // blocked SIGTERM/SIGINT for its own exit path: it must never be the
+        // thread a late signal is delivered to (the default action would turn a
+        // clean exit into a kill). It is created with every signal blocked.
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        m_thread = std::thread([this] { loop(); });
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    }
     ~LogSink() {
         {
             std::lock_guard lock(m_mu);

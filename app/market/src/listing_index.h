@@ -69,6 +69,8 @@ public:
 
     /// Live listings indexed (for tests and /metrics).
     [[nodiscard]] std::size_t size() const;
+    /// True once the first full load succeeded (later refresh failures keep the previous state).
+    [[nodiscard]] bool ready() const { return m_ready.load(); }
 
     /// A listing write of this process committed: the next `sync` refreshes
     /// before answering. Process-wide (cheap; other indexes just refresh too).

@@ -189,7 +189,7 @@ void add_listing_routes(Router& r, Context& ctx) {
             return Response::error(400, "invalid_argument",
                                    "min_price, max_price, cursor: integers >= 0; limit: 1..100");
         if (auto s = ctx.listing_index->sync(*ctx.db); !s) {
-            if (ctx.listing_index->size() == 0) return err(s.error());
+            if (!ctx.listing_index->ready()) return err(s.error());
             log_json("warn", {{"msg", "listing index refresh failed; answering from the previous state"},
                               {"error", s.error().message}});
         }
