@@ -369,6 +369,26 @@ TEST(Layers, FoldedBatchNormReluAndPaddingMatchTheLayerByLayerResult) {
     EXPECT_LE(*std::max_element((*b)[1].data.begin(), (*b)[1].data.end()), 6.0F);
 }
 
+TEST(Layers, ResidualScalingFoldedIntoTheAddition) {
+    // Conv2D → MultiplyBeta → Add(input, ·): the add computes input + β·conv in one pass.
+    const auto x = ref::random({1, 5, 6, 4}, 92), k = ref::random({3, 3, 4, 4}, 93), b = ref::random({4}, 94);
+    json l = json::array(
+        {layer("Conv2D", "c", {{"filters", 4}, {"kernel_size", {3, 3}}, {"padding", "same"}, {"use_bias", true}}),
+         layer("MultiplyBeta", "mb", {{"beta", 0.2}}), layer("Add", "add", json::object())});
+    l[2]["inbound_nodes"] = json::array(
+        {json::array({json::array({"in", 0, 0, json::object()}), json::array({"mb", 0, 0, json::object()})})});
+    auto m = build(l, 4, {{"c/kernel", k}, {"c/bias", b}});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    const auto want = ref::axpy(ref::conv2d(x, k, &b, 1, 1, true), 0.2F, x);
+    EXPECT_LT(ref::max_abs_diff(run1(**m, x), want), 1e-5);
+    RunOptions ro;  // the scaled value itself, asked for, comes from the layer-by-layer path
+    ro.extra_outputs = {"mb"};
+    auto r = (*m)->run(x, ro);
+    ASSERT_TRUE(r.ok());
+    EXPECT_LT(ref::max_abs_diff((*r)[1], ref::map(ref::conv2d(x, k, &b, 1, 1, true), [](float v) { return 0.2F * v; })),
+              1e-5);
+}
+
 TEST(Layers, BatchSplitAcrossThreadsGivesThePerImageResults) {
     // A batch on several CPU threads is shared out in chunks to workers.
     for (int threads : {1, 2}) {

@@ -439,8 +439,10 @@ struct Node {
     int fact = 0;                         ///< conv: fused activation 0 none, 1 relu, 2 relu clipped at fmax
     double fmax = 0;                      ///< conv: the clip of fact 2
     std::int64_t fpad[4] = {0, 0, 0, 0};  ///< conv: a ZeroPadding2D folded in (left, right, top, bottom)
-    bool alias = false;                   ///< fused: this node's value is its input's (folded into the producer)
-    bool exact = true;  ///< fused: this node's value is its own (false when a successor was folded in)
+    int fscaled = -1;                     ///< add: index of the input whose MultiplyBeta was folded in (factor fscale)
+    double fscale = 1;
+    bool alias = false;  ///< fused: this node's value is its input's (folded into the producer)
+    bool exact = true;   ///< fused: this node's value is its own (false when a successor was folded in)
 };
 
 int keras_axis_to_nchw(int axis, int rank) {
@@ -789,6 +791,11 @@ private:
     /// A convolution with the fused parts: folded BatchNormalization weights,
     /// a folded ZeroPadding2D and the activation applied in place.
     Tensor eval_fused(const Node& n, const std::vector<Tensor>& v, const Tensor& input) const {
+        if (n.op == Op::add && n.fscaled >= 0) {  // a + β·b in one pass
+            const Tensor& scaled = v[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(n.fscaled)])];
+            const Tensor& other = v[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(1 - n.fscaled)])];
+            return torch::add(other, scaled, n.fscale);
+        }
         if ((n.op != Op::conv && n.op != Op::depthwise) || n.scale > 1 ||
             (n.fw.empty() && n.fact == 0 && !n.fpad[0] && !n.fpad[1] && !n.fpad[2] && !n.fpad[3]))
             return eval(n, v, input);
@@ -1080,10 +1087,28 @@ private:
             z.exact = false;
             ++folded_pad;
         }
-        m_fused = folded_bn + folded_act + folded_pad > 0;
+        // Add(a, MultiplyBeta(b)) (the ESRGAN residual scaling) → one a + β·b.
+        int folded_scale = 0;
+        for (auto& n : m_nodes) {
+            if (n.op != Op::add || n.inputs.size() != 2 || n.inputs[0] == n.inputs[1]) continue;
+            for (int k = 0; k < 2; ++k) {
+                const auto mi = static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(k)]);
+                Node& mul = m_nodes[mi];
+                if (mul.op != Op::multiply_const || consumers[mi] != 1 || mul.alias) continue;
+                mul.alias = true;
+                mul.exact = false;
+                n.fscaled = k;
+                n.fscale = mul.a;
+                ++folded_scale;
+                break;
+            }
+        }
+        m_fused = folded_bn + folded_act + folded_pad + folded_scale > 0;
         if (m_fused)
-            spdlog::debug("model {}: folded {} BatchNormalization, {} ReLU, {} ZeroPadding2D into convolutions",
-                          m_info.id, folded_bn, folded_act, folded_pad);
+            spdlog::debug(
+                "model {}: folded {} BatchNormalization, {} ReLU, {} ZeroPadding2D into convolutions, {} "
+                "MultiplyBeta into additions",
+                m_info.id, folded_bn, folded_act, folded_pad, folded_scale);
     }
 
     /// Peak live activations per input pixel from a dry run on a small input.
