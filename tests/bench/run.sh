@@ -32,5 +32,7 @@ run studio env XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" xvfb-run -a -s
 run upscale "$B/bench_upscale" --reps 3
 run upscale_peak "$B/bench_upscale" --peak
 run tagging "$B/bench_tagging" --images 20 --hashes 1000000 --queries 5000 --ml-threads 1
+# MobileNetV2 alone: fp32/bf16, 1 and 2 threads, batch 1/8/32, and bf16's quality cost.
+run mobilenet "$B/bench_tagging" --ml-only 1 --ml-threads 2 --ml-reps 5
 
 run provenance "$B/bench_provenance" --reps 15
