@@ -152,7 +152,14 @@ fs::path Library::Impl::resolve(std::string_view storage, std::string_view store
     return fs::path(std::string(stored));
 }
 
-Result<void> Library::Impl::refresh_fts(AssetId id) {
+Result<void> Library::Impl::refresh_fts(AssetId id, bool changed) {
+    if (changed) {
+        auto log = db.cached(sql::kLogChange);
+        if (!log) return std::move(log).error();
+        StatementLease s(*log);
+        s->bind(1, id);
+        ATELIER_TRY(s->run());
+    }
     auto del = db.cached(sql::kDeleteFts);
     if (!del) return std::move(del).error();
     {
@@ -336,6 +343,11 @@ Result<Asset> Library::Impl::load(AssetId id) {
 Library::Library(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Library::~Library() = default;
 
+Library::Impl::~Impl() {
+    closing = true;
+    if (reload_thread.joinable()) reload_thread.join();
+}
+
 fs::path Library::default_dir(const Config& config) {
     const std::string p = config.get_string("library.path");
     if (!p.empty()) return p;
@@ -428,8 +440,43 @@ Result<std::int64_t> Library::count() {
 }
 
 namespace {
+
+/// Loads the memory index through a connection of its own (read-only, one
+/// read transaction). `stop` ends it early.
+Result<std::shared_ptr<MemIndex>> load_index(const fs::path& db_path, const std::atomic<bool>* stop) {
+    auto db = sql::Database::open(db_path, sql::Database::Mode::read_only);
+    if (!db) return std::move(db).error();
+    ATELIER_TRY(db->exec("PRAGMA busy_timeout = 5000; BEGIN", "loading the library index"));
+    auto ix = MemIndex::load(*db, stop);
+    if (!ix) return std::move(ix).error();
+    ATELIER_TRY(db->exec("COMMIT", "loading the library index"));
+    // Never current for the caller's connection: its first use catches up
+    // with whatever was written since the load's snapshot.
+    ix->data_version = -1;
+    return std::make_shared<MemIndex>(std::move(ix).value());
+}
+
+/// Starts loading the index again on the Library's reload thread (caller
+/// holds impl.mutex; `mem` is already reset). One reload at a time.
+void start_reload(Library::Impl& impl) {
+    if (impl.reloading.exchange(true)) return;
+    if (impl.reload_thread.joinable()) impl.reload_thread.join();  // the previous one, finished
+    impl.reload_thread = std::thread([&impl] {
+        if (impl.options.on_index_reload) impl.options.on_index_reload();
+        auto ix = load_index(impl.dir / "library.db", &impl.closing);
+        if (ix) {
+            std::lock_guard l(impl.mem_mutex);
+            impl.mem = std::move(ix).value();
+        } else if (ix.error().code != Errc::cancelled) {
+            spdlog::warn("the in-memory index could not be loaded again: {}; searches use SQL", ix.error().message);
+        }
+        impl.reloading = false;
+    });
+}
+
 /// The in-memory index, brought up to date with every write since it was
-/// last used (caller holds impl.mutex); null when not loaded, or when
+/// last used (caller holds impl.mutex); null when not loaded, while it is
+/// loaded again after too many changes (on the reload thread), or when
 /// catching up failed (SQL answers then).
 std::shared_ptr<MemIndex> fresh_index(Library::Impl& impl) {
     std::shared_ptr<MemIndex> ix;
@@ -444,23 +491,17 @@ std::shared_ptr<MemIndex> fresh_index(Library::Impl& impl) {
     if (ix->own_writes == writes && *dv == ix->data_version) return ix;
     // One read transaction: the log, the rows and the tags from one snapshot.
     if (!impl.db.exec("BEGIN", "reading the library changes")) return nullptr;
-    auto caught = ix->catch_up(impl.db);
-    if (caught && !*caught) {
-        // Too much changed (a large import): load it all again, here.
-        auto fresh = MemIndex::load(impl.db);
-        if (fresh) {
-            *ix = std::move(fresh).value();
-            caught = true;
-        } else {
-            caught = std::move(fresh).error();
-        }
-    }
+    auto caught = ix->catch_up(impl.db, impl.options.index_patch_limit);
     auto dv2 = scalar(impl.db, sql::kDataVersion);
     (void)impl.db.exec("COMMIT", "reading the library changes");
     if (!caught || !*caught || !dv2) {
         if (!caught) spdlog::warn("the in-memory index could not catch up: {}", caught.error().message);
-        std::lock_guard l(impl.mem_mutex);
-        if (impl.mem == ix) impl.mem.reset();  // a half-patched index is never used again
+        {
+            std::lock_guard l(impl.mem_mutex);
+            if (impl.mem == ix) impl.mem.reset();  // a half-patched index is never used again
+        }
+        // Too much changed (a large import): load it all again, off this call.
+        if (caught && !*caught) start_reload(impl);
         return nullptr;
     }
     ix->data_version = *dv2;
@@ -470,26 +511,10 @@ std::shared_ptr<MemIndex> fresh_index(Library::Impl& impl) {
 }  // namespace
 
 Result<void> Library::preload_index() {
-    std::int64_t dv = 0;
-    std::uint64_t writes = 0;
-    {
-        std::lock_guard lock(m_impl->mutex);
-        auto v = scalar(m_impl->db, sql::kDataVersion);
-        if (!v) return std::move(v).error();
-        dv = *v;
-        writes = m_impl->writes.load();
-    }
-    auto db = sql::Database::open(db_path(), sql::Database::Mode::read_only);
-    if (!db) return std::move(db).error();
-    ATELIER_TRY(db->exec("PRAGMA busy_timeout = 5000; BEGIN", "loading the library index"));
-    auto ix = MemIndex::load(*db);
+    auto ix = load_index(db_path(), &m_impl->closing);
     if (!ix) return std::move(ix).error();
-    ATELIER_TRY(db->exec("COMMIT", "loading the library index"));
-    ix->data_version = dv;
-    ix->own_writes = writes;
-    auto shared = std::make_shared<MemIndex>(std::move(ix).value());
     std::lock_guard l(m_impl->mem_mutex);
-    m_impl->mem = std::move(shared);
+    m_impl->mem = std::move(ix).value();
     return ok();
 }
 

@@ -392,13 +392,21 @@ inline constexpr std::string_view kMemIndexTagsOf = "SELECT name, value FROM tag
 inline constexpr std::string_view kMemIndexTagsAfter =
     "SELECT asset_id, name, value FROM tags WHERE asset_id > ?1 ORDER BY asset_id";
 
-/// Rebuilds one asset's full-text row from its current data.
+/// Rebuilds one asset's full-text row from its current data. Tags enter
+/// the text with their names when their value is empty or a word: numbers
+/// (sizes, scores, shares), `#rrggbb` colours and hex hashes are left out —
+/// nearly unique per asset, they made most of the full-text index's size and
+/// vocabulary while nobody types them (`tag:` and the compare filters find
+/// them). tests/bench/catalog_generate.py applies the same rule.
 inline constexpr std::string_view kDeleteFts = "DELETE FROM assets_fts WHERE rowid = ?1";
 inline constexpr std::string_view kInsertFts = R"sql(
 INSERT INTO assets_fts(rowid, title, description, prompt, keywords, tags)
 SELECT a.id, a.title, a.description, coalesce(g.prompt, '') || ' ' || coalesce(g.model, ''),
        coalesce((SELECT group_concat(keyword, ' ') FROM keywords WHERE asset_id = a.id), ''),
-       coalesce((SELECT group_concat(name || ' ' || value, ' ') FROM tags WHERE asset_id = a.id), '')
+       coalesce((SELECT group_concat(name || ' ' || value, ' ') FROM tags WHERE asset_id = a.id
+                 AND (value = '' OR (value GLOB '*[a-zA-Z]*' AND value GLOB '*[^0-9.eE+-]*'
+                      AND substr(value, 1, 1) <> '#'
+                      AND NOT (length(value) >= 8 AND value NOT GLOB '*[^0-9a-fA-F]*')))), '')
 FROM assets a LEFT JOIN generation g ON g.asset_id = a.id WHERE a.id = ?1)sql";
 
 // ---- the in-memory index (mem_index.cpp) ---------------------------------------
@@ -413,6 +421,10 @@ inline constexpr std::string_view kIdsTagValue = "SELECT asset_id FROM tags WHER
 inline constexpr std::string_view kIdsKeyword = "SELECT asset_id FROM keywords WHERE keyword = ?1";
 inline constexpr std::string_view kIdsCollection =
     "SELECT i.asset_id FROM collection_items i JOIN collections c ON c.id = i.collection_id WHERE c.name = ?1";
+inline constexpr std::string_view kFtsColumnsOf =
+    "SELECT title, description, prompt, keywords, tags FROM assets_fts WHERE rowid = ?1";
+/// A change the memory index must see that writes no `assets` row (keywords, text).
+inline constexpr std::string_view kLogChange = "INSERT INTO asset_changes(asset_id) VALUES (?1)";
 inline constexpr std::string_view kIdsFts = "SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?1";
 inline constexpr std::string_view kSummariesByIds =
     "SELECT a.id, a.hash, a.title, a.path, a.width, a.height, a.format, a.rating, a.created_at, a.storage "

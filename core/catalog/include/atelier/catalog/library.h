@@ -53,6 +53,13 @@ struct OpenOptions {
     /// Caps the database at this many pages (a quota; 0 = no cap). Writes past
     /// it fail like a full disk.
     std::int64_t max_db_pages = 0;
+    /// The in-memory index (`preload_index`) patches itself after up to this
+    /// many changed rows; after more it is loaded again on a background
+    /// thread while searches answer from SQL.
+    std::size_t index_patch_limit = 50000;
+    /// Called on that background thread before each such reload starts
+    /// (diagnostics; tests hold the reload here). May be empty.
+    std::function<void()> on_index_reload;
 };
 
 struct ImportOptions {
@@ -243,8 +250,11 @@ public:
     /// slower for broad filters at a million assets. Once loaded it stays
     /// current by itself: before each use it applies the writes of every
     /// connection since its last use (new assets by id; edited, re-tagged and
-    /// removed ones from the `asset_changes` log written by triggers); after
-    /// more than 50,000 changed rows it is loaded again, in that call.
+    /// removed ones from the `asset_changes` log written by triggers). After
+    /// more than `OpenOptions::index_patch_limit` changed rows it is loaded
+    /// again on a background thread (owned by this Library, stopped and
+    /// joined by its destructor): until that is done, searches and facet
+    /// counts answer from SQL and `index_ready()` is false.
     Result<void> preload_index();
     /// Whether the in-memory index is loaded (and, after catching up with
     /// any writes, usable).
