@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -137,6 +138,39 @@ void remove_stale_blob_temps(const fs::path& dir) {
         fs::remove(e.path(), rm_ec);
         if (rm_ec) spdlog::warn("cannot remove the stale temp file '{}': {}", e.path().string(), rm_ec.message());
     }
+}
+
+/// Round-1 builds copied into the blob store through `blobs/xx/.tmp-*` next
+/// to the blobs; a killed import left those behind. Swept once per library
+/// (a marker file records it; the temp files now live in `blobs/.tmp/`),
+/// files younger than an hour are left for a later open.
+void sweep_blob_dir_temps(const fs::path& blobs) {
+    const fs::path marker = blobs / ".swept-blob-dir-temps";
+    std::error_code ec;
+    if (fs::exists(marker, ec)) return;
+    bool young_left = false;
+    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(1);
+    for (const auto& dir : fs::directory_iterator(blobs, ec)) {
+        std::error_code dir_ec;
+        const auto name = dir.path().filename().string();
+        if (name.size() != 2 || !dir.is_directory(dir_ec)) continue;
+        for (const auto& e : fs::directory_iterator(dir.path(), dir_ec)) {
+            if (!e.path().filename().string().starts_with(".tmp-")) continue;
+            std::error_code f_ec;
+            const auto t = fs::last_write_time(e.path(), f_ec);
+            if (!f_ec && t > cutoff) {
+                young_left = true;
+                continue;
+            }
+            fs::remove(e.path(), f_ec);
+            if (f_ec) {
+                young_left = true;
+                spdlog::warn("cannot remove the stale temp file '{}': {}", e.path().string(), f_ec.message());
+            }
+        }
+    }
+    if (ec || young_left) return;
+    std::ofstream(marker) << "blobs/xx/.tmp-* swept\n";
 }
 
 }  // namespace
@@ -390,6 +424,7 @@ Result<std::unique_ptr<Library>> Library::open(const OpenOptions& options) {
         ATELIER_TRY(paths::ensure_dir(options.dir / "thumbnails"));
         // Blob copies a killed import left half-written (blobs/.tmp/<pid>-*).
         remove_stale_blob_temps(options.dir / "blobs" / ".tmp");
+        sweep_blob_dir_temps(options.dir / "blobs");
         ATELIER_TRY(impl->db.exec(sql::kPruneChanges, "pruning the change log"));
         // Thumbnails of other versions are never read again: drop them.
         std::error_code dir_ec;
@@ -774,7 +809,7 @@ Result<void> Library::set_phash(AssetId id, std::uint64_t phash) {
         auto st = m_impl->db.cached(sql::kUpsertPhash);
         if (!st) return std::move(st).error();
         StatementLease s(*st);
-        s->bind(1, id).bind(2, static_cast<std::int64_t>(phash));
+        s->bind(1, id).bind(2, static_cast<std::int64_t>(phash)).bind(3, thumbnail_hash_source());
         return s->run();
     });
 }
@@ -919,25 +954,96 @@ fs::path Library::thumbnail_path(std::string_view hash) const {
            (std::string(hash) + ".png");
 }
 
+std::string thumbnail_hash_source(int version) {
+    return version == 1 ? std::string("thumbnail") : "thumbnail@" + std::to_string(version);
+}
+
+namespace {
+/// Whether a perceptual-hash source is stale for the current thumbnails:
+/// a thumbnail hash of another version, or no hash at all.
+bool thumbnail_hash_stale(const std::optional<std::string>& source) {
+    if (!source) return true;
+    const bool thumbnail = *source == "thumbnail" || source->starts_with("thumbnail@");
+    return thumbnail && *source != thumbnail_hash_source();
+}
+}  // namespace
+
 Result<fs::path> Library::ensure_thumbnail(AssetId id) {
     auto a = get(id);
     if (!a) return std::move(a).error();
+    std::optional<std::string> source;
+    {
+        std::lock_guard lock(m_impl->mutex);
+        auto st = m_impl->db.cached(sql::kPhashSource);
+        if (!st) return std::move(st).error();
+        StatementLease s(*st);
+        s->bind(1, id);
+        auto row = s->step();
+        if (!row) return std::move(row).error();
+        if (*row) source = s->text(0);
+    }
     const fs::path out = thumbnail_path(a->hash);
     std::error_code ec;
-    if (fs::exists(out, ec) && a->phash) return out;
+    const bool stale_hash = thumbnail_hash_stale(source);
+    if (fs::exists(out, ec) && !stale_hash) return out;
     ATELIER_TRY(paths::ensure_dir(out.parent_path()));
     auto dhash = make_thumbnail_file(a->path, out, imageio::ImageLimits{});
     if (!dhash) return dhash.error().with_context("making the thumbnail of asset " + std::to_string(id));
-    if (!a->phash) {
+    if (stale_hash) {
         std::lock_guard lock(m_impl->mutex);
         auto st = m_impl->db.cached(sql::kInsertThumbnailHash);
         if (!st) return std::move(st).error();
         StatementLease s(*st);
-        s->bind(1, id).bind(2, static_cast<std::int64_t>(*dhash));
+        s->bind(1, id).bind(2, static_cast<std::int64_t>(*dhash)).bind(3, thumbnail_hash_source());
         ATELIER_TRY(s->run());
         ++m_impl->writes;
     }
     return out;
+}
+
+Result<ThumbnailPassReport> Library::refresh_thumbnails(std::span<const AssetId> only, const CancelToken& cancel) {
+    ThumbnailPassReport report;
+    std::vector<AssetId> wanted(only.begin(), only.end());
+    std::sort(wanted.begin(), wanted.end());
+    AssetId after = 0;
+    constexpr std::int64_t kBatch = 1024;
+    while (!cancel.cancelled()) {
+        // A batch of (id, hash, hash source), read under the lock; files are checked and made without it.
+        std::vector<std::tuple<AssetId, std::string, std::optional<std::string>>> batch;
+        {
+            std::lock_guard lock(m_impl->mutex);
+            auto st = m_impl->db.cached(sql::kThumbnailStates);
+            if (!st) return std::move(st).error();
+            StatementLease s(*st);
+            s->bind(1, after).bind(2, kBatch);
+            while (true) {
+                auto row = s->step();
+                if (!row) return std::move(row).error();
+                if (!*row) break;
+                batch.emplace_back(s->int64(0), s->text(1),
+                                   s->is_null(2) ? std::nullopt : std::optional<std::string>(s->text(2)));
+            }
+        }
+        if (batch.empty()) break;
+        after = std::get<0>(batch.back());
+        for (const auto& [id, hash, source] : batch) {
+            if (cancel.cancelled()) break;
+            if (!wanted.empty() && !std::binary_search(wanted.begin(), wanted.end(), id)) continue;
+            ++report.visited;
+            std::error_code ec;
+            if (fs::exists(thumbnail_path(hash), ec) && !thumbnail_hash_stale(source)) {
+                ++report.current;
+                continue;
+            }
+            auto made = ensure_thumbnail(id);
+            if (made)
+                ++report.made;
+            else
+                report.failed.emplace_back(id, made.error().message);
+        }
+    }
+    report.cancelled = cancel.cancelled();
+    return report;
 }
 
 Result<JobHandle> Library::queue_thumbnails(JobQueue& queue, std::vector<AssetId> ids,

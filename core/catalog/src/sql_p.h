@@ -332,14 +332,25 @@ inline constexpr std::string_view kSetTitle = "UPDATE assets SET title = ?2, des
 inline constexpr std::string_view kSetLicence = "UPDATE assets SET licence = ?2 WHERE id = ?1";
 inline constexpr std::string_view kSetModel = "UPDATE assets SET model = ?2 WHERE id = ?1 AND model = ''";
 
+/// Thumbnail hashes carry the thumbnail version in their source (?3, see
+/// thumbnail_hash_source()): hashes of another version are stale.
 inline constexpr std::string_view kUpsertPhash =
-    "INSERT OR REPLACE INTO phashes(asset_id, phash, source) VALUES (?1, ?2, 'thumbnail')";
-/// The thumbnail's dHash never replaces a tagger's hashes.
-inline constexpr std::string_view kInsertThumbnailHash =
-    "INSERT OR IGNORE INTO phashes(asset_id, phash, source) VALUES (?1, ?2, 'thumbnail')";
+    "INSERT OR REPLACE INTO phashes(asset_id, phash, source) VALUES (?1, ?2, ?3)";
+/// The thumbnail's dHash never replaces a tagger's hashes, only a thumbnail
+/// hash (of this or an earlier thumbnail version).
+inline constexpr std::string_view kInsertThumbnailHash = R"sql(
+INSERT INTO phashes(asset_id, phash, source) VALUES (?1, ?2, ?3)
+ON CONFLICT(asset_id) DO UPDATE SET phash = excluded.phash, phash_mirrored = NULL, dhash = NULL,
+                                    source = excluded.source
+WHERE phashes.source = 'thumbnail' OR phashes.source GLOB 'thumbnail@*')sql";
+/// Assets after ?1 (by id, at most ?2) with their hash and the source of their perceptual hash.
+inline constexpr std::string_view kThumbnailStates = R"sql(
+SELECT a.id, a.hash, p.source FROM assets a LEFT JOIN phashes p ON p.asset_id = a.id
+WHERE a.id > ?1 ORDER BY a.id LIMIT ?2)sql";
 inline constexpr std::string_view kUpsertTaggerHashes =
     "INSERT OR REPLACE INTO phashes(asset_id, phash, phash_mirrored, dhash, source) VALUES (?1, ?2, ?3, ?4, ?5)";
 inline constexpr std::string_view kSelectPhash = "SELECT phash, source FROM phashes WHERE asset_id = ?1";
+inline constexpr std::string_view kPhashSource = "SELECT source FROM phashes WHERE asset_id = ?1";
 inline constexpr std::string_view kAllPhashes =
     "SELECT asset_id, phash FROM phashes WHERE asset_id <> ?1 AND source = ?2";
 inline constexpr std::string_view kHashesOfSource =

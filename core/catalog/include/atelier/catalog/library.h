@@ -45,6 +45,10 @@ inline constexpr int kSchemaVersion = 3;
 inline constexpr int kThumbnailVersion = 1;
 /// Longest edge of a thumbnail, in pixels.
 inline constexpr int kThumbnailSize = 256;
+/// The `phashes` source of a dHash computed from a thumbnail of this
+/// version ("thumbnail" for version 1, "thumbnail@N" after): a hash of another
+/// version is stale, remade with the thumbnail and never compared with these.
+std::string thumbnail_hash_source(int version = kThumbnailVersion);
 
 struct OpenOptions {
     std::filesystem::path dir;  ///< the library folder (created when `create`)
@@ -101,6 +105,15 @@ struct TagPassReport {
     std::size_t failed = 0;      ///< files that could not be decoded (recorded; not retried until the taggers change)
     std::size_t thumbnails = 0;  ///< thumbnails made
     std::vector<std::pair<AssetId, std::string>> problems;  ///< failures and per-tagger problems
+    bool cancelled = false;
+};
+
+/// What `Library::refresh_thumbnails` did.
+struct ThumbnailPassReport {
+    std::size_t visited = 0;  ///< assets looked at
+    std::size_t made = 0;     ///< thumbnails (re)made: missing, or of another thumbnail version
+    std::size_t current = 0;  ///< already current: left alone
+    std::vector<std::pair<AssetId, std::string>> failed;  ///< files that could not be decoded
     bool cancelled = false;
 };
 
@@ -205,8 +218,9 @@ public:
     Result<void> set_licence(AssetId id, std::string_view licence);
     /// Replaces the tags from `source` (a tagger id+version) with `tags`.
     Result<void> set_tags(AssetId id, std::string_view source, std::span<const Tag> tags);
-    /// Stores a hash as the thumbnail-algorithm hash (source "thumbnail"),
-    /// replacing any hash of the asset; the tagging pass stores its own.
+    /// Stores a hash as the thumbnail-algorithm hash (source
+    /// `thumbnail_hash_source()`), replacing any hash of the asset; the
+    /// tagging pass stores its own.
     Result<void> set_phash(AssetId id, std::uint64_t phash);
     Result<void> set_embedding(AssetId id, std::string_view model, std::span<const float> vector);
     Result<void> add_derivation(AssetId child, std::span<const Derivation> parents);
@@ -232,9 +246,16 @@ public:
     Result<std::filesystem::path> export_asset(AssetId id, const std::filesystem::path& dir);
     /// Where the current-version thumbnail of content `hash` lives (may not exist yet).
     [[nodiscard]] std::filesystem::path thumbnail_path(std::string_view hash) const;
-    /// Makes the thumbnail now if missing or older than kThumbnailVersion;
-    /// also stores the asset's dHash when it has none. Returns its path.
+    /// Makes the thumbnail now unless it is current: a file of
+    /// kThumbnailVersion exists and the asset's perceptual hash is a tagger's
+    /// or the dHash of a thumbnail of this version (a dHash of another version
+    /// is remade with it). Returns its path.
     Result<std::filesystem::path> ensure_thumbnail(AssetId id);
+    /// Remakes exactly the stale thumbnails (see `ensure_thumbnail`) of the
+    /// assets in `only` (empty = the whole library), visiting the rest
+    /// without decoding anything: after a thumbnail version change, or when
+    /// files were lost. Cancellable between assets.
+    Result<ThumbnailPassReport> refresh_thumbnails(std::span<const AssetId> only = {}, const CancelToken& cancel = {});
     /// Queues `ensure_thumbnail` for each id on `queue` (low priority). The
     /// job opens its own connection, so it never blocks this Library's callers.
     Result<JobHandle> queue_thumbnails(JobQueue& queue, std::vector<AssetId> ids,
