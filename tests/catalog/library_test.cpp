@@ -496,7 +496,7 @@ TEST(CatalogLibrary, TempFilesOfRoundOneCopiesNextToBlobsAreRemovedAtOpen) {
         std::ofstream(sub / n) << "x";
         if (std::string(n) != ".tmp-789.png") fs::last_write_time(sub / n, two_hours_ago);
     }
-    fs::remove(dir / "lib" / "blobs" / ".swept-blob-dir-temps");
+    fs::remove(dir / "lib" / ".swept-blob-dir-temps");
     auto blob_count = [&] {
         std::size_t n = 0;
         for (const auto& e : fs::recursive_directory_iterator(dir / "lib" / "blobs"))
@@ -514,12 +514,12 @@ TEST(CatalogLibrary, TempFilesOfRoundOneCopiesNextToBlobsAreRemovedAtOpen) {
     EXPECT_TRUE(fs::exists(sub / ".tmp-789.png"));  // young: maybe still being written
     EXPECT_TRUE(fs::exists(sub / "abcdef.png"));    // not a temp file
     EXPECT_EQ(blob_count(), blobs_before);
-    EXPECT_FALSE(fs::exists(dir / "lib" / "blobs" / ".swept-blob-dir-temps"));
+    EXPECT_FALSE(fs::exists(dir / "lib" / ".swept-blob-dir-temps"));
     fs::last_write_time(sub / ".tmp-789.png", two_hours_ago);
     {
         auto lib = open_lib(dir / "lib");
         ASSERT_TRUE(lib);
     }
     EXPECT_FALSE(fs::exists(sub / ".tmp-789.png"));
-    EXPECT_TRUE(fs::exists(dir / "lib" / "blobs" / ".swept-blob-dir-temps"));  // not swept again
+    EXPECT_TRUE(fs::exists(dir / "lib" / ".swept-blob-dir-temps"));  // not swept again
 }

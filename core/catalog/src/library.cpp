@@ -142,10 +142,11 @@ void remove_stale_blob_temps(const fs::path& dir) {
 
 /// Round-1 builds copied into the blob store through `blobs/xx/.tmp-*` next
 /// to the blobs; a killed import left those behind. Swept once per library
-/// (a marker file records it; the temp files now live in `blobs/.tmp/`),
-/// files younger than an hour are left for a later open.
+/// (the marker file `.swept-blob-dir-temps` in the library folder records
+/// it; the temp files now live in `blobs/.tmp/`), files younger than an
+/// hour are left for a later open.
 void sweep_blob_dir_temps(const fs::path& blobs) {
-    const fs::path marker = blobs / ".swept-blob-dir-temps";
+    const fs::path marker = blobs.parent_path() / ".swept-blob-dir-temps";
     std::error_code ec;
     if (fs::exists(marker, ec)) return;
     bool young_left = false;

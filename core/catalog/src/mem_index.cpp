@@ -309,6 +309,8 @@ std::int64_t mem_row_of(const MemIndex& ix, std::int64_t id) {
 bool mem_indexable_tag_value(std::string_view v) noexcept {
     if (v.empty()) return false;
     if (v[0] == '#') return false;
+    // Hashes (perceptual hashes, digests): unique per asset like numbers.
+    if (v.size() >= 8 && v.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos) return false;
     return v.find_first_not_of("0123456789.-+eE") != std::string_view::npos;
 }
 

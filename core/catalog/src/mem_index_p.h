@@ -102,8 +102,9 @@ struct MemIndex {
     Dict dicts[kCols];
 
     /// Rows carrying a tag, by lower-case tag name and by lower-case value
-    /// (each list ascending, without repeats). Values that are numbers or
-    /// `#hex` colours (measurements, palette entries: nearly unique per asset)
+    /// (each list ascending, without repeats). Values that are numbers,
+    /// `#hex` colours or hex hashes (measurements, palette entries, perceptual
+    /// hashes: nearly unique per asset)
     /// are not held here; a `tag:` filter on such a value reads SQL.
     std::unordered_map<std::string, std::vector<std::uint32_t>> tag_names, tag_values;
 

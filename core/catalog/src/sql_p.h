@@ -450,10 +450,15 @@ inline constexpr std::string_view kSearchSelect =
 inline constexpr std::string_view kSearchCount = "SELECT count(*) FROM assets a";
 inline constexpr std::string_view kFacetScan =
     "SELECT a.source, a.licence, a.model, a.color_family, a.style, a.seamless, a.res_bucket FROM assets a";
-/// Tags and keywords of a page of results: the ids come as a JSON array in ?1.
+/// Tags and keywords of a page of results: the ids come as a JSON array in
+/// ?1. Tags with values that are numbers, `#rrggbb` colours or hex hashes
+/// (the same rule as kInsertFts) are left out: a result lists what it shows
+/// as chips; `Library::get` has every tag.
 inline constexpr std::string_view kPageTags = R"sql(
 SELECT asset_id, CASE WHEN value = '' THEN name ELSE name || ':' || value END FROM tags
 WHERE asset_id IN (SELECT value FROM json_each(?1))
+  AND (value = '' OR (value GLOB '*[a-zA-Z]*' AND value GLOB '*[^0-9.eE+-]*' AND substr(value, 1, 1) <> '#'
+       AND NOT (length(value) >= 8 AND value NOT GLOB '*[^0-9a-fA-F]*')))
 UNION ALL SELECT asset_id, keyword FROM keywords WHERE asset_id IN (SELECT value FROM json_each(?1)))sql";
 inline constexpr std::string_view kWhereFts = "a.id IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?)";
 /// Two forms of the same tag filter: probing each row's tags (best when the
