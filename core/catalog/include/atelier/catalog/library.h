@@ -262,9 +262,9 @@ public:
                                        std::function<void(AssetId, const std::filesystem::path&)> on_done = {});
 
     // ---- speed ----------------------------------------------------------------
-    /// Loads the in-memory index of filter, sort and facet columns and tag
-    /// lists (about 60 bytes per asset; ~4 s at a million assets on a busy
-    /// 2-core machine)
+    /// Loads the in-memory index of filter, sort and facet columns, tag
+    /// lists and common words' rows (about 90 bytes per asset; ~8 s at a
+    /// million assets on a busy 2-core machine)
     /// through its own connection, so other calls on this Library are not
     /// blocked while it loads: run it on a worker thread after opening. Until
     /// it is loaded, searches and facet counts run in SQL: always correct,
