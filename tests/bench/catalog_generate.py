@@ -3,11 +3,15 @@
 """Makes a synthetic asset library for the catalog benchmark.
 
     tests/bench/catalog_generate.py --atelier BUILD/app/cli/atelier --library DIR [--assets 1000000]
+                                    [--tag-set compact|realistic]
 
 The schema is created by the real `atelier` binary (so it is exactly what the
 app writes, triggers included); rows are then inserted with plain SQL in one
 transaction: assets, generation metadata for generated/derived assets, tags
-(colour, style, 1-2 subjects, seamless), keywords and the full-text rows.
+(colour, style, 1-2 subjects, seamless; with --tag-set realistic also the ~63
+tags per asset the taggers write), keywords and the full-text rows (built by
+the rule of kInsertFts: tags valued by numbers, #hex colours or hashes are
+left out).
 Deterministic for a given --seed. Never run by the test suite.
 """
 import argparse
