@@ -148,6 +148,17 @@ TEST(CatalogTextIndex, ReloadAfterManyChangesRunsInTheBackgroundWhileSqlAnswers)
     };
     auto mem = Library::open(o);
     auto sql = Library::open({.dir = dir});
+    // Releases the held reload on every way out (a failed assertion too),
+    // before `mem` is destroyed: its destructor joins the reload thread.
+    struct Release {
+        std::promise<void>& p;
+        bool done = false;
+        void now() {
+            if (!done) p.set_value();
+            done = true;
+        }
+        ~Release() { now(); }
+    } release_guard{release};
     ASSERT_TRUE(mem.ok() && sql.ok());
     ASSERT_TRUE((*mem)->preload_index().ok());
     ASSERT_TRUE((*mem)->index_ready());
@@ -172,7 +183,7 @@ TEST(CatalogTextIndex, ReloadAfterManyChangesRunsInTheBackgroundWhileSqlAnswers)
     ASSERT_EQ(started.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
     EXPECT_FALSE((*mem)->index_ready());
     EXPECT_EQ(reloads.load(), 1);  // one reload, however many searches came meanwhile
-    release.set_value();
+    release_guard.now();
     bool ready = false;
     for (int i = 0; i < 600 && !ready; ++i) {
         ready = (*mem)->index_ready();
