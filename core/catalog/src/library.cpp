@@ -801,7 +801,7 @@ Result<void> Library::set_tags(AssetId id, std::string_view source, std::span<co
             ATELIER_TRY(s->run());
         }
         ATELIER_TRY(m_impl->insert_tags(id, own));
-        return m_impl->refresh_fts(id);
+        return m_impl->refresh_fts(id, false);  // insert_tags' UPDATE logged the change
     });
 }
 

@@ -123,7 +123,7 @@ Result<void> write_result(Library::Impl& impl, const Work& w, const std::string&
         }
         for (const auto& p : r.problems)
             problems += (problems.empty() ? "" : "\n") + p;
-        ATELIER_TRY(impl.refresh_fts(w.id));
+        ATELIER_TRY(impl.refresh_fts(w.id, false));  // insert_tags' UPDATE logged the change
     }
     auto st = db.cached(sql::kUpsertTagState);
     if (!st) return std::move(st).error();
