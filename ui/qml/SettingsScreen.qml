@@ -128,6 +128,12 @@ FocusScope {
                                : (settings.probing ? qsTr("Detecting…") : qsTr("No CUDA GPU: %1").arg(settings.gpuReason))
                         valueColor: settings.gpus.length > 0 ? Theme.text : Theme.textMuted
                     }
+                    FieldRow {
+                        Layout.fillWidth: true
+                        label: qsTr("Drawing")
+                        value: settings.renderBackend
+                        valueColor: Theme.textMuted
+                    }
                     Rectangle { Layout.fillWidth: true; height: 1; color: Theme.divider }
                     RowLayout {
                         spacing: Theme.s3
