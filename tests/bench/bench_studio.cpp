@@ -8,9 +8,13 @@
 //                (xvfb-run): the Library grid on N assets is scrolled a fixed
 //                distance per frame; frame intervals from frameSwapped.
 //   memory       VmRSS of this process with the Library open, at idle.
-// The N-asset library is built once (distinct 16×16 PNGs imported through
-// the catalog) and cached in --cache.
+// The N-asset library is built once (distinct --source-px square PNGs,
+// 16 by default, imported through the catalog) and cached in --cache (one
+// cache per size). Scrolling and a still redraw are measured with the scene
+// graph backend the app chooses (render_backend.h) and, in a child process,
+// with the other one; a bare window of the same size is the floor.
 //   bench_studio --studio PATH --cli PATH [--assets 100000] [--reps 5] [--cache DIR]
+//                [--source-px 16] [--frames 600] [--no-peer] [--grab PNG]
 
 #include <QtQml/qqmlextensionplugin.h>
 #include <unistd.h>
@@ -91,7 +95,7 @@ void emit(const nlohmann::json& j) {
 // The cached library: <cache>/home/data/atelier with `n` assets.
 using namespace atelier;
 
-bool ensure_library(const fs::path& cache, int n) {
+bool ensure_library(const fs::path& cache, int n, int px) {
     const fs::path dir = cache / "home" / "data" / "atelier";
     catalog::OpenOptions oo;
     oo.dir = dir;
@@ -112,13 +116,14 @@ bool ensure_library(const fs::path& cache, int n) {
         std::error_code ec;
         if (fs::exists(f, ec)) continue;
         fs::create_directories(f.parent_path(), ec);
-        auto img = Image::create(16, 16, 3, PixelType::u8).value();
-        for (int y = 0; y < 16; ++y)
-            for (int x = 0; x < 16; ++x) {
+        auto img = Image::create(px, px, 3, PixelType::u8).value();
+        for (int y = 0; y < px; ++y)
+            for (int x = 0; x < px; ++x) {
                 auto* p = img.row(y) + x * 3;
-                p[0] = static_cast<std::uint8_t>(i & 0xff);
-                p[1] = static_cast<std::uint8_t>((i >> 8) & 0xff);
-                p[2] = static_cast<std::uint8_t>(((i >> 16) & 0xff) ^ (x * 16 + y));
+                const int u = x * 16 / px, v = y * 16 / px;
+                p[0] = static_cast<std::uint8_t>((i & 0xff) ^ (x * 255 / px));
+                p[1] = static_cast<std::uint8_t>(((i >> 8) & 0xff) ^ (y * 255 / px));
+                p[2] = static_cast<std::uint8_t>(((i >> 16) & 0xff) ^ (u * 16 + v));
             }
         if (auto r = imageio::save(img, f); !r) {
             std::fprintf(stderr, "%s\n", r.error().message.c_str());
@@ -136,6 +141,7 @@ bool ensure_library(const fs::path& cache, int n) {
     }
     emit({{"bench", "studio.build_library"},
           {"assets", n},
+          {"source_px", px},
           {"write_files_ms", write_ms},
           {"import_ms", static_cast<double>(t.elapsed())},
           {"added", rep->added}});
@@ -446,13 +452,14 @@ int main(int argc, char* argv[]) {
          {"cache", "where the benchmark library is kept", "dir"},
          {"frames", "frames to scroll", "n", "600"},
          {"no-peer", "do not measure the other scene graph backend"},
+         {"source-px", "side of the generated images (thumbnails are made from them, at most 256)", "n", "16"},
          {"grab", "save a picture of the window after the scroll", "png"},
          {"eval", "a JavaScript expression run in Main.qml's scope before measuring (experiments)", "js"}});
     parser.process(app);
     const int n = parser.value("assets").toInt();
     const fs::path cache = parser.isSet("cache") ? fs::absolute(parser.value("cache").toStdString())
                                                  : fs::temp_directory_path() / "atelier-bench-studio";
-    if (!ensure_library(cache, n)) return 1;
+    if (!ensure_library(cache, n, parser.value("source-px").toInt())) return 1;
 
     // --- cold start, side by side --------------------------------------------
     const auto env = home_env(cache);
@@ -537,7 +544,7 @@ int main(int argc, char* argv[]) {
         child.setProcessEnvironment(child_env);
         child.start(QCoreApplication::applicationFilePath(),
                     {"--reps", "0", "--no-peer", "--assets", QString::number(n), "--frames", QString::number(frames),
-                     "--cache", QString::fromStdString(cache.string())});
+                     "--source-px", parser.value("source-px"), "--cache", QString::fromStdString(cache.string())});
         if (child.waitForFinished(300000))
             for (const auto& line : child.readAllStandardOutput().split('\n')) {
                 auto j = nlohmann::json::parse(line.toStdString(), nullptr, false);
@@ -550,6 +557,7 @@ int main(int argc, char* argv[]) {
     }
     nlohmann::json out{{"bench", "studio.scroll_library"},
                        {"assets", n},
+                       {"source_px", parser.value("source-px").toInt()},
                        {"library_total", library->total()},
                        {"rows_loaded", library->rowCount()},
                        {"window", std::to_string(window->width()) + "x" + std::to_string(window->height())},
