@@ -461,21 +461,33 @@ int main(int argc, char* argv[]) {
                                                  : fs::temp_directory_path() / "atelier-bench-studio";
     if (!ensure_library(cache, n, parser.value("source-px").toInt())) return 1;
 
+    // The backend the app chooses here (software without a GPU driver); the
+    // bare-window peers are drawn the same way.
+    const auto backend = atelier::ui::apply_render_backend();
+
     // --- cold start, side by side --------------------------------------------
     const auto env = home_env(cache);
+    auto peer_env = env;
+    if (backend.software) peer_env.insert("QT_QUICK_BACKEND", "software");
+    auto gl_env = env;
+    gl_env.insert("QT_QUICK_BACKEND", "rhi");
     const int reps = parser.value("reps").toInt();
-    std::vector<double> studio, bare_w, qt_only, cli;
+    std::vector<double> studio, studio_gl, bare_w, qt_only, cli;
     const QString qt_only_exe = QCoreApplication::applicationDirPath() + "/bench_studio_bare";
     for (int r = 0; r < reps; ++r) {
         if (parser.isSet("studio")) studio.push_back(spawn(parser.value("studio"), {"--first-frame"}, env, false));
-        bare_w.push_back(spawn(QCoreApplication::applicationFilePath(), {"--bare-window"}, env, false));
-        if (QFile::exists(qt_only_exe)) qt_only.push_back(spawn(qt_only_exe, {}, env, false));
+        if (parser.isSet("studio") && backend.software)
+            studio_gl.push_back(spawn(parser.value("studio"), {"--first-frame"}, gl_env, false));
+        bare_w.push_back(spawn(QCoreApplication::applicationFilePath(), {"--bare-window"}, peer_env, false));
+        if (QFile::exists(qt_only_exe)) qt_only.push_back(spawn(qt_only_exe, {}, peer_env, false));
         if (parser.isSet("cli")) cli.push_back(spawn(parser.value("cli"), {"--version"}, env, true));
     }
     nlohmann::json cold{{"bench", "studio.cold_start_first_frame"},
                         {"assets", n},
                         {"studio", stats(studio)},
+                        {"backend_choice", backend.reason.toStdString()},
                         {"peer_bare_qt_quick_window", stats(bare_w)}};
+    if (!studio_gl.empty()) cold["peer_studio_forced_opengl"] = stats(studio_gl);
     if (!qt_only.empty()) cold["peer_bare_window_linking_qt_only"] = stats(qt_only);
     if (!cli.empty()) cold["atelier_cli_version_wall_links_libtorch"] = stats(cli);
     for (const auto& [phase, v] : g_phases)
@@ -485,8 +497,6 @@ int main(int argc, char* argv[]) {
     emit(cold);
 
     // --- the real UI in this process -------------------------------------------
-    // The backend the app would choose here (software without a GPU driver).
-    const auto backend = atelier::ui::apply_render_backend();
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/"));
     engine.addImageProvider(QStringLiteral("atelier"), new atelier::ui::AssetImageProvider);
