@@ -162,7 +162,8 @@ QProcessEnvironment home_env(const fs::path& cache) {
 std::map<std::string, std::vector<double>> g_phases;
 
 // Runs `exe args` and returns its "first-frame-ms" figure or its wall time.
-double spawn(const QString& exe, const QStringList& args, const QProcessEnvironment& env, bool wall) {
+double spawn(const QString& exe, const QStringList& args, const QProcessEnvironment& env, bool wall,
+             bool phases = true) {
     QProcess p;
     p.setProcessEnvironment(env);
     QElapsedTimer t;
@@ -174,7 +175,7 @@ double spawn(const QString& exe, const QStringList& args, const QProcessEnvironm
     }
     if (wall) return static_cast<double>(t.nsecsElapsed()) / 1e6;
     for (const auto& line : QString::fromUtf8(p.readAllStandardOutput()).split('\n')) {
-        if (line.startsWith("startup-phases-ms ")) {
+        if (phases && line.startsWith("startup-phases-ms ")) {
             const auto f = line.mid(18).split(' ', Qt::SkipEmptyParts);
             for (qsizetype i = 0; i + 1 < f.size(); i += 2)
                 g_phases[f[i].toStdString()].push_back(f[i + 1].toDouble());
@@ -477,7 +478,7 @@ int main(int argc, char* argv[]) {
     for (int r = 0; r < reps; ++r) {
         if (parser.isSet("studio")) studio.push_back(spawn(parser.value("studio"), {"--first-frame"}, env, false));
         if (parser.isSet("studio") && backend.software)
-            studio_gl.push_back(spawn(parser.value("studio"), {"--first-frame"}, gl_env, false));
+            studio_gl.push_back(spawn(parser.value("studio"), {"--first-frame"}, gl_env, false, false));
         bare_w.push_back(spawn(QCoreApplication::applicationFilePath(), {"--bare-window"}, peer_env, false));
         if (QFile::exists(qt_only_exe)) qt_only.push_back(spawn(qt_only_exe, {}, peer_env, false));
         if (parser.isSet("cli")) cli.push_back(spawn(parser.value("cli"), {"--version"}, env, true));
