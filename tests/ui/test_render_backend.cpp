@@ -63,3 +63,18 @@ TEST(RenderBackend, OtherPlatformsKeepQtsDefault) {
     p.platform = "eglfs";
     EXPECT_FALSE(choose_render_backend(p).software);
 }
+
+TEST(RenderBackend, TheSettingsChoiceWinsOverTheProbe) {
+    auto p = gpu_desktop("xcb");
+    p.preference = "software";
+    EXPECT_TRUE(choose_render_backend(p).software);
+    RenderProbe xvfb;
+    xvfb.platform = "xcb";  // no direct rendering, no devices
+    xvfb.preference = "gpu";
+    EXPECT_FALSE(choose_render_backend(xvfb).software);
+    xvfb.preference = "auto";
+    EXPECT_TRUE(choose_render_backend(xvfb).software);
+    xvfb.user_override = true;  // the environment wins over Settings
+    xvfb.preference = "software";
+    EXPECT_FALSE(choose_render_backend(xvfb).software);
+}

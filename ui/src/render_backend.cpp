@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "render_backend.h"
 
+#include "studio_state.h"
+
 #include <QDir>
 #include <QGuiApplication>
 #include <QQuickWindow>
@@ -39,6 +41,8 @@ bool has_extension(xcb_connection_t* c, const char* name) {
 
 RenderChoice choose_render_backend(const RenderProbe& p) {
     if (p.user_override) return {false, QStringLiteral("as set by QT_QUICK_BACKEND / QSG_RHI_BACKEND")};
+    if (p.preference == QLatin1String("gpu")) return {false, QStringLiteral("GPU, as chosen in Settings")};
+    if (p.preference == QLatin1String("software")) return {true, QStringLiteral("software, as chosen in Settings")};
     const bool xcb = p.platform == QLatin1String("xcb");
     const bool wayland = p.platform.startsWith(QLatin1String("wayland"));
     if (!xcb && !wayland) return {false, QStringLiteral("Qt's default for the %1 platform").arg(p.platform)};
@@ -46,8 +50,8 @@ RenderChoice choose_render_backend(const RenderProbe& p) {
         return {true, QStringLiteral("software: OpenGL is forced to a software rasteriser (LIBGL_ALWAYS_SOFTWARE / "
                                      "GALLIUM_DRIVER)")};
     if (xcb && !p.server_direct_rendering)
-        return {true, QStringLiteral("software: the X server offers no direct rendering (no DRI3/DRI2), so OpenGL "
-                                     "would run on the CPU")};
+        return {true, QStringLiteral("software: the X server offers no direct rendering (no DRI3/DRI2/NV-GLX), so "
+                                     "OpenGL would run on the CPU")};
     if (!p.gpu_device_nodes)
         return {true, QStringLiteral("software: no graphics device (/dev/dri), so OpenGL would run on the CPU")};
     return {false, QStringLiteral("GPU (hardware OpenGL)")};
@@ -67,7 +71,8 @@ RenderProbe probe_render_backend() {
     if (p.platform == QLatin1String("xcb")) {
         if (auto* x11 = qGuiApp->nativeInterface<QNativeInterface::QX11Application>()) {
             if (auto* c = x11->connection())
-                p.server_direct_rendering = has_extension(c, "DRI3") || has_extension(c, "DRI2");
+                p.server_direct_rendering =
+                    has_extension(c, "DRI3") || has_extension(c, "DRI2") || has_extension(c, "NV-GLX");
         }
     }
 #else
@@ -77,7 +82,9 @@ RenderProbe probe_render_backend() {
 }
 
 RenderChoice apply_render_backend() {
-    g_active = choose_render_backend(probe_render_backend());
+    auto probe = probe_render_backend();
+    probe.preference = StudioState::instance()->drawing();
+    g_active = choose_render_backend(probe);
     if (g_active.software) QQuickWindow::setGraphicsApi(QSGRendererInterface::Software);
     return g_active;
 }

@@ -11,8 +11,9 @@
 /// not load Mesa/LLVM at start-up, so there it is both faster per frame and
 /// faster to the first frame (figures in docs/PERFORMANCE.md, "Desktop app").
 ///
-/// A user's own `QT_QUICK_BACKEND` or `QSG_RHI_BACKEND` always wins; the
-/// choice is only made for the xcb and wayland platforms.
+/// A user's own `QT_QUICK_BACKEND` or `QSG_RHI_BACKEND` always wins, then the
+/// Settings choice (StudioState::drawing: "gpu" or "software"); "auto" (the
+/// default) decides only for the xcb and wayland platforms.
 ///
 /// Thread safety: `apply_render_backend` must run on the GUI thread after the
 /// QGuiApplication exists and before the first QQuickWindow is created.
@@ -23,11 +24,12 @@ namespace atelier::ui {
 
 /// What the probe found (plain data so the decision can be tested).
 struct RenderProbe {
-    QString platform;                      ///< QGuiApplication::platformName()
-    bool user_override = false;            ///< QT_QUICK_BACKEND or QSG_RHI_BACKEND set
-    bool forced_software_gl = false;       ///< LIBGL_ALWAYS_SOFTWARE / GALLIUM_DRIVER=llvmpipe|softpipe
-    bool server_direct_rendering = false;  ///< xcb: the X server offers DRI3 or DRI2
-    bool gpu_device_nodes = false;         ///< /dev/dri/renderD* or card* exist
+    QString platform;                             ///< QGuiApplication::platformName()
+    bool user_override = false;                   ///< QT_QUICK_BACKEND or QSG_RHI_BACKEND set
+    QString preference = QStringLiteral("auto");  ///< StudioState::drawing: auto, gpu or software
+    bool forced_software_gl = false;              ///< LIBGL_ALWAYS_SOFTWARE / GALLIUM_DRIVER=llvmpipe|softpipe
+    bool server_direct_rendering = false;         ///< xcb: the X server offers DRI3, DRI2 or NV-GLX (NVIDIA's driver)
+    bool gpu_device_nodes = false;                ///< /dev/dri/renderD* or card* exist
 };
 
 struct RenderChoice {
