@@ -50,10 +50,9 @@ RenderChoice choose_render_backend(const RenderProbe& p) {
         return {true, QStringLiteral("software: OpenGL is forced to a software rasteriser (LIBGL_ALWAYS_SOFTWARE / "
                                      "GALLIUM_DRIVER)")};
     if (xcb && !p.server_direct_rendering)
-        return {true, QStringLiteral("software: the X server offers no direct rendering (no DRI3/DRI2/NV-GLX), so "
-                                     "OpenGL would run on the CPU")};
-    if (!p.gpu_device_nodes)
-        return {true, QStringLiteral("software: no graphics device (/dev/dri), so OpenGL would run on the CPU")};
+        return {true, QStringLiteral("software: no GPU driver for this display (the X server has no DRI3, DRI2 or "
+                                     "NV-GLX)")};
+    if (!p.gpu_device_nodes) return {true, QStringLiteral("software: no graphics device (/dev/dri)")};
     return {false, QStringLiteral("GPU (hardware OpenGL)")};
 }
 
