@@ -705,7 +705,12 @@ TEST_F(StudioE2E, ExportWritesSignedCopiesAsAJob) {
         if (jobs->data(jobs->index(r), atelier::ui::JobsModel::JobIdRole).toLongLong() == job) row = r;
     ASSERT_GE(row, 0);
     EXPECT_EQ(jobs->data(jobs->index(row), atelier::ui::JobsModel::KindRole).toString(), "export");
-    EXPECT_EQ(jobs->data(jobs->index(row), atelier::ui::JobsModel::StateRole).toString(), "succeeded");
+    // The job's own state arrives through the queue's listener, which may run
+    // just after the export posted its result.
+    EXPECT_TRUE(spin_until(
+        [&] { return jobs->data(jobs->index(row), atelier::ui::JobsModel::StateRole).toString() == "succeeded"; },
+        5000))
+        << jobs->data(jobs->index(row), atelier::ui::JobsModel::StateRole).toString().toStdString();
 
     // The Library's selection: both assets, into one folder.
     call(screen, "closeAsset");

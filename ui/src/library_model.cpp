@@ -338,7 +338,8 @@ LibraryModel::~LibraryModel() {
     // clear() just dropped) is carried out before the app goes.
     if (m_lib && !(m_pendingDelete.isEmpty() && m_deleting.isEmpty())) {
         std::vector<catalog::AssetId> v;
-        for (auto id : m_pendingDelete + m_deleting)
+        v.assign(m_pendingDelete.cbegin(), m_pendingDelete.cend());
+        for (auto id : std::as_const(m_deleting))  // may already be done
             if (m_lib->get(id)) v.push_back(id);
         if (!v.empty())
             if (auto r = m_lib->remove(v); !r)
@@ -580,8 +581,10 @@ void LibraryModel::fetchPage(const QString& cursor, quint64 generation) {
                 m.m_queryError = error;
                 // Assets deleted in the grid whose delete is still undoable.
                 qsizetype hidden = 0;
-                if (!m.m_pendingDelete.isEmpty())
-                    hidden = rows.removeIf([&m](const Row& r) { return m.m_pendingDelete.contains(r.id); });
+                if (!m.m_pendingDelete.isEmpty()) {
+                    const QSet<qint64> pending(m.m_pendingDelete.cbegin(), m.m_pendingDelete.cend());
+                    hidden = rows.removeIf([&pending](const Row& r) { return pending.contains(r.id); });
+                }
                 if (first) {
                     m.beginResetModel();
                     m.m_rows = rows;
@@ -863,8 +866,11 @@ void LibraryModel::deleteSelection() {
     QList<qint64> ids;
     for (const auto& r : std::as_const(m_rows))  // in grid order
         if (m_selected.contains(r.id)) ids << r.id;
-    for (auto id : std::as_const(m_selected))  // selected but not loaded (select all)
-        if (!ids.contains(id)) ids << id;
+    {
+        const QSet<qint64> listed(ids.cbegin(), ids.cend());
+        for (auto id : std::as_const(m_selected))  // selected but not loaded (select all)
+            if (!listed.contains(id)) ids << id;
+    }
     if (ids.isEmpty()) return;
     m_pendingDelete = ids;
     // Out of the grid now; out of the catalog when the undo window closes.
@@ -906,7 +912,8 @@ void LibraryModel::commitPendingDelete() {
     m_deleteTimer.stop();
     if (m_pendingDelete.isEmpty()) return;
     const QList<qint64> ids = std::exchange(m_pendingDelete, {});
-    m_deleting += ids;
+    for (auto id : ids)
+        m_deleting.insert(id);
     m_undo.removeIf([](const UndoStep& u) { return u.isDelete; });
     Q_EMIT undoChanged();
     if (!m_lib) return;
@@ -923,7 +930,7 @@ void LibraryModel::commitPendingDelete() {
             [self, ids, error, freed, warning] {
                 if (!self) return;
                 for (auto id : ids)
-                    self->m_deleting.removeOne(id);
+                    self->m_deleting.remove(id);
                 if (!error.isEmpty()) {
                     // Nothing was removed (one transaction): the assets come back.
                     self->setNotice(tr("The delete failed and nothing was deleted: %1").arg(error));

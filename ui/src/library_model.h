@@ -247,7 +247,7 @@ private:
     QString m_importMessage;
     QList<UndoStep> m_undo;
     QList<qint64> m_pendingDelete;  // in grid order
-    QList<qint64> m_deleting;       // handed to the pool, not yet confirmed
+    QSet<qint64> m_deleting;        // handed to the pool, not yet confirmed
     QTimer m_deleteTimer;
     int m_deleteUndoMs = 30000;
     QString m_notice;
