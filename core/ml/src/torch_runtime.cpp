@@ -4,17 +4,24 @@
 // The one translation unit of core/ml that includes Torch (see PLATFORM.md:
 // each such TU costs ~20 s and 1.5 GB to compile).
 
+#include <c10/core/CPUAllocator.h>
+#include <c10/core/impl/alloc_cpu.h>
+#include <omp.h>
 #include <torch/script.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <regex>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -74,6 +81,93 @@ TensorF32 from_torch(const Tensor& t0) {
     return out;
 }
 
+/// The CPU allocator the runtime installs (c10::SetCPUAllocator): blocks of
+/// 1 MiB and more are kept when freed and handed out again for a request of
+/// the same or a somewhat smaller size. glibc serves such sizes (above its 32
+/// MiB mmap threshold always) with a fresh mmap, so every layer output was
+/// page-faulted and zeroed by the kernel again: a 64 MB activation cost ~60 ms
+/// to allocate and first touch against ~30 ms to write (measured on dev-2c).
+/// Cached bytes are capped (kCap) and trimmed to kKeep when no run is active,
+/// so an idle app does not hold a run's peak. Thread-safe (one mutex).
+class CachingCpuAllocator final : public c10::Allocator {
+public:
+    static CachingCpuAllocator& instance() {
+        static auto* a = new CachingCpuAllocator;  // never destroyed: tensors may be freed during exit
+        return *a;
+    }
+    c10::DataPtr allocate(std::size_t n) const override {
+        void* p = n >= kMin ? instance().take(n) : (n ? c10::alloc_cpu(n) : nullptr);
+        return {p, p, &release, c10::Device(c10::DeviceType::CPU)};
+    }
+    c10::DeleterFnPtr raw_deleter() const override { return &release; }
+    static void release(void* p) {
+        if (p) instance().give(p);
+    }
+    /// Frees cached blocks until at most `keep` bytes stay cached.
+    void trim(std::size_t keep) {
+        std::lock_guard lk(m_mu);
+        while (m_cached > keep && !m_free.empty()) {
+            auto it = std::prev(m_free.end());  // largest first
+            m_cached -= it->first;
+            m_size.erase(it->second);
+            c10::free_cpu(it->second);
+            m_free.erase(it);
+        }
+    }
+    static constexpr std::size_t kMin = 1u << 20, kCap = std::size_t{2} << 30, kKeep = std::size_t{256} << 20;
+
+private:
+    void* take(std::size_t n) {
+        {
+            std::lock_guard lk(m_mu);
+            auto it = m_free.lower_bound(n);  // smallest cached block that fits, if not much larger
+            if (it != m_free.end() && it->first <= n + n / 4) {
+                void* p = it->second;
+                m_cached -= it->first;
+                m_free.erase(it);
+                return p;
+            }
+        }
+        const std::size_t sz = (n + 4095) & ~std::size_t{4095};
+        void* p = c10::alloc_cpu(sz);
+        std::lock_guard lk(m_mu);
+        m_size[p] = sz;
+        return p;
+    }
+    void give(void* p) {
+        std::unique_lock lk(m_mu);
+        auto it = m_size.find(p);
+        if (it == m_size.end()) {  // a small block
+            lk.unlock();
+            c10::free_cpu(p);
+            return;
+        }
+        if (m_cached + it->second > kCap) {
+            m_size.erase(it);
+            lk.unlock();
+            c10::free_cpu(p);
+            return;
+        }
+        m_cached += it->second;
+        m_free.emplace(it->second, p);
+    }
+    std::mutex m_mu;
+    std::multimap<std::size_t, void*> m_free;       ///< cached blocks by size
+    std::unordered_map<void*, std::size_t> m_size;  ///< every large block, cached or in use
+    std::size_t m_cached = 0;
+};
+
+/// Counts runs in flight; the last one out trims the allocator's cache.
+std::atomic<int> g_active_runs{0};
+struct ActiveRun {
+    ActiveRun() { ++g_active_runs; }
+    ~ActiveRun() {
+        if (--g_active_runs == 0) CachingCpuAllocator::instance().trim(CachingCpuAllocator::kKeep);
+    }
+    ActiveRun(const ActiveRun&) = delete;
+    ActiveRun& operator=(const ActiveRun&) = delete;
+};
+
 bool cpu_has(const sysinfo::CpuInfo& cpu, std::string_view flag) {
     return std::find(cpu.flags.begin(), cpu.flags.end(), flag) != cpu.flags.end();
 }
@@ -88,6 +182,8 @@ public:
 
     const ModelInfo& info() const noexcept override { return m_info; }
     void set_info(ModelInfo info) { m_info = std::move(info); }
+    /// CPU threads a run may use (the runtime's intra-op thread count).
+    void set_threads(int threads) { m_threads = std::max(1, threads); }
     double bytes_per_pixel(Precision p) const override {
         const double scale = (p == Precision::fp32 || p == Precision::automatic) ? 1.0 : 0.5;
         return m_peak_floats_per_pixel * 4.0 * scale * 1.25 + 64.0;  // + conv workspace margin
@@ -116,6 +212,7 @@ public:
             return fail(Errc::unsupported, "fp16 inference needs a CUDA device; use fp32 or bf16 on the CPU");
         std::lock_guard lk(m_mu);
         c10::InferenceMode guard;
+        ActiveRun active;
         try {
             auto outs = forward_checked(input, options, p);
             bool retried = false;
@@ -165,7 +262,77 @@ protected:
         prepare(dtype);
         Tensor x = to_torch(input).permute({0, 3, 1, 2});  // channels_last-strided NCHW view
         x = x.to(m_device, dtype).contiguous(at::MemoryFormat::ChannelsLast);
-        return forward(x, options, dtype);
+        const std::int64_t n = x.size(0);
+        if (!m_device.is_cpu() || n < 2 || (m_threads < 2 && n <= kMaxChunk) || !splittable())
+            return forward(x, options, dtype);
+        return forward_split(x, options, dtype);
+    }
+
+    /// The largest batch one CPU worker runs at once (MobileNetV2, 1 thread:
+    /// batch 32 in one pass cost 19 ms CPU per image, chunks of 4 about 13).
+    static constexpr std::int64_t kMaxChunk = 4;
+
+    /// Whether forward() may run on several threads at once (parameters
+    /// already prepared, no shared mutable state).
+    virtual bool splittable() const { return true; }
+
+    /// A batch on the CPU: the images are shared out in chunks of at most
+    /// kMaxChunk to one worker per thread, each running the graph with one
+    /// OpenMP thread, instead of every layer being split across threads.
+    /// Chunks keep activations closer to cache size, and no layer waits at
+    /// an OpenMP barrier for a thread the OS has descheduled (on a busy
+    /// machine two intra-op threads were measured several times slower than
+    /// one). With one thread the chunks run in the calling thread. Outputs
+    /// are concatenated in batch order.
+    std::vector<Tensor> forward_split(const Tensor& x, const RunOptions& options, torch::Dtype dtype) {
+        const std::int64_t n = x.size(0);
+        const int workers = static_cast<int>(std::min<std::int64_t>(m_threads, n));
+        const std::int64_t chunk = std::clamp<std::int64_t>((n + 2 * workers - 1) / (2 * workers), 1, kMaxChunk);
+        const std::int64_t chunks = (n + chunk - 1) / chunk;
+        if (workers == 1) {
+            std::vector<std::vector<Tensor>> parts;
+            for (std::int64_t b = 0; b < n; b += chunk)
+                parts.push_back(forward(x.slice(0, b, std::min(n, b + chunk)), options, dtype));
+            return concat_parts(parts);
+        }
+        std::vector<std::vector<Tensor>> parts(static_cast<std::size_t>(chunks));
+        std::atomic<std::int64_t> next{0};
+        std::atomic<bool> failed{false};
+        std::exception_ptr error;
+        std::mutex error_mu;
+        auto work = [&] {
+            at::get_num_threads();  // ATen's per-thread lazy init first, so that it does not undo the next line
+            omp_set_num_threads(1);
+            c10::InferenceMode guard;
+            for (std::int64_t c = next++; c < chunks && !failed; c = next++) {
+                try {
+                    const std::int64_t b = c * chunk, e = std::min(n, b + chunk);
+                    parts[static_cast<std::size_t>(c)] = forward(x.slice(0, b, e), options, dtype);
+                } catch (...) {
+                    std::lock_guard lk(error_mu);
+                    if (!error) error = std::current_exception();
+                    failed = true;
+                }
+            }
+        };
+        std::vector<std::thread> pool;
+        for (int w = 0; w < workers; ++w)
+            pool.emplace_back(work);
+        for (auto& t : pool)
+            t.join();
+        if (error) std::rethrow_exception(error);
+        return concat_parts(parts);
+    }
+
+    static std::vector<Tensor> concat_parts(const std::vector<std::vector<Tensor>>& parts) {
+        std::vector<Tensor> outs;
+        for (std::size_t k = 0; k < parts[0].size(); ++k) {
+            std::vector<Tensor> pieces;
+            for (const auto& p : parts)
+                pieces.push_back(p[k]);
+            outs.push_back(torch::cat(pieces, 0));
+        }
+        return outs;
     }
 
     bool bad_output(const std::vector<Tensor>& outs, const TensorF32& input) const {
@@ -185,6 +352,7 @@ protected:
     std::mutex m_mu;
     double m_peak_floats_per_pixel = 0;
     double m_flops_per_pixel = 0;
+    int m_threads = 1;
 };
 
 /// Parameters kept in fp32 on the device, with a cached copy per reduced dtype.
@@ -355,6 +523,17 @@ struct Node {
     std::int64_t scale = 1;
     std::string w, bias, gamma, beta, mean, var;  // parameter keys
     int last_use = -1;
+    // Load-time fusion (see fold_batchnorm_activation), used by the fused
+    // forward only; the unfused forward (trace hook, extra outputs of
+    // intermediate values) ignores these fields.
+    std::string fw, fb;                   ///< conv: weight and bias with a following BatchNormalization folded in
+    int fact = 0;                         ///< conv: fused activation 0 none, 1 relu, 2 relu clipped at fmax
+    double fmax = 0;                      ///< conv: the clip of fact 2
+    std::int64_t fpad[4] = {0, 0, 0, 0};  ///< conv: a ZeroPadding2D folded in (left, right, top, bottom)
+    int fscaled = -1;                     ///< add: index of the input whose MultiplyBeta was folded in (factor fscale)
+    double fscale = 1;
+    bool alias = false;  ///< fused: this node's value is its input's (folded into the producer)
+    bool exact = true;   ///< fused: this node's value is its own (false when a successor was folded in)
 };
 
 int keras_axis_to_nchw(int axis, int rank) {
@@ -374,6 +553,49 @@ std::pair<std::int64_t, std::int64_t> pair_of(const nlohmann::json& cfg, const c
         return {(*it)[0].get<std::int64_t>(), (*it)[1].get<std::int64_t>()};
     throw ModelError{Errc::corrupt_data, std::string("malformed \"") + key + "\""};
 }
+
+/// Per-layer wall time of the interpreter, on when ATELIER_ML_PROFILE is set
+/// (a developer aid): printed to stderr, by layer class and the slowest
+/// layers, when the model is destroyed.
+class LayerProfile {
+public:
+    static std::unique_ptr<LayerProfile> from_env() {
+        const char* e = std::getenv("ATELIER_ML_PROFILE");
+        return e && *e && std::string_view(e) != "0" ? std::make_unique<LayerProfile>() : nullptr;
+    }
+    void add(const Node& n, std::chrono::steady_clock::duration d, bool fused) {
+        std::lock_guard lk(m_mu);
+        const double ms = std::chrono::duration<double, std::milli>(d).count();
+        const std::string cls = n.alias && fused ? n.cls + " (folded)" : n.cls;
+        auto& c = m_by_class[cls];
+        c.first += ms;
+        ++c.second;
+        m_by_layer[n.name] += ms;
+        m_total += ms;
+    }
+    ~LayerProfile() {
+        std::fprintf(stderr, "layer profile: %.1f ms in total\n", m_total);
+        std::vector<std::pair<double, std::string>> v;
+        for (const auto& [k, c] : m_by_class)
+            v.emplace_back(c.first, k + " x" + std::to_string(c.second));
+        std::sort(v.rbegin(), v.rend());
+        for (const auto& [ms, k] : v)
+            std::fprintf(stderr, "  %8.1f ms %5.1f%%  %s\n", ms, 100 * ms / m_total, k.c_str());
+        v.clear();
+        for (const auto& [k, ms] : m_by_layer)
+            v.emplace_back(ms, k);
+        std::sort(v.rbegin(), v.rend());
+        for (std::size_t i = 0; i < std::min<std::size_t>(15, v.size()); ++i)
+            std::fprintf(stderr, "  %8.1f ms %5.1f%%  layer %s\n", v[i].first, 100 * v[i].first / m_total,
+                         v[i].second.c_str());
+    }
+
+private:
+    std::map<std::string, std::pair<double, int>> m_by_class;
+    std::map<std::string, double> m_by_layer;
+    double m_total = 0;
+    std::mutex m_mu;
+};
 
 class KerasModel final : public TorchModel {
 public:
@@ -587,6 +809,7 @@ public:
             throw ModelError{Errc::unsupported,
                              "models with " + std::to_string(m_inputs.size()) + " inputs are not supported"};
         fuse_upsample_conv();
+        fold_batchnorm_activation();
         for (std::size_t i = 0; i < m_nodes.size(); ++i)
             for (int in : m_nodes[i].inputs)
                 m_nodes[static_cast<std::size_t>(in)].last_use = static_cast<int>(i);
@@ -612,6 +835,11 @@ protected:
             if (it == m_index.end()) throw ModelError{Errc::not_found, "has no layer '" + name + "'"};
             extra.push_back(it->second);
         }
+        // The fused program (BatchNormalization, ReLU and ZeroPadding2D folded
+        // into convolutions) unless a caller wants a value it does not compute.
+        bool fused = m_fused && !m_trace;
+        for (int e : extra)
+            if (!m_nodes[static_cast<std::size_t>(e)].exact) fused = false;
         std::vector<Tensor> vals(m_nodes.size());
         std::vector<int> keep(m_nodes.size(), 0);
         for (int e : extra)
@@ -619,12 +847,17 @@ protected:
         for (std::size_t i = 0; i < m_nodes.size(); ++i) {
             if (options.cancel.cancelled()) throw Cancelled{};
             const auto& n = m_nodes[i];
+            const auto t0 = m_profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
             try {
-                vals[i] = eval(n, vals, x);
+                if (fused && n.alias)
+                    vals[i] = vals[static_cast<std::size_t>(n.inputs[0])];
+                else
+                    vals[i] = fused ? eval_fused(n, vals, x) : eval(n, vals, x);
             } catch (const c10::Error& e) {
                 throw ModelError{Errc::invalid_argument, "layer '" + n.name + "' (" + n.cls + ") failed: " +
                                                              std::string(e.what_without_backtrace()).substr(0, 300)};
             }
+            if (m_profile) m_profile->add(n, std::chrono::steady_clock::now() - t0, fused);
             if (m_trace) m_trace(i, vals[i]);
             for (int in : n.inputs) {
                 auto& node = m_nodes[static_cast<std::size_t>(in)];
@@ -645,6 +878,40 @@ protected:
 
 private:
     Tensor p(const std::string& k) const { return k.empty() ? Tensor() : m_params.get(k); }
+
+    /// A convolution with the fused parts: folded BatchNormalization weights,
+    /// a folded ZeroPadding2D and the activation applied in place.
+    Tensor eval_fused(const Node& n, const std::vector<Tensor>& v, const Tensor& input) const {
+        if (n.op == Op::add && n.fscaled >= 0) {  // a + β·b in one pass
+            const Tensor& scaled = v[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(n.fscaled)])];
+            const Tensor& other = v[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(1 - n.fscaled)])];
+            return torch::add(other, scaled, n.fscale);
+        }
+        if ((n.op != Op::conv && n.op != Op::depthwise) || n.scale > 1 ||
+            (n.fw.empty() && n.fact == 0 && !n.fpad[0] && !n.fpad[1] && !n.fpad[2] && !n.fpad[3]))
+            return eval(n, v, input);
+        Tensor x = v[static_cast<std::size_t>(n.inputs[0])];
+        std::vector<std::int64_t> padding{0, 0};
+        if (n.same) {
+            auto [t, b] = same_pad(x.size(2), n.kh, n.sh, n.dh);
+            auto [l, r] = same_pad(x.size(3), n.kw, n.sw, n.dw);
+            if (t == b && l == r)
+                padding = {t, l};
+            else
+                x = torch::constant_pad_nd(x, {l, r, t, b}, 0);
+        } else if (n.fpad[0] || n.fpad[1] || n.fpad[2] || n.fpad[3]) {
+            if (n.fpad[0] == n.fpad[1] && n.fpad[2] == n.fpad[3])
+                padding = {n.fpad[2], n.fpad[0]};
+            else
+                x = torch::constant_pad_nd(x, {n.fpad[0], n.fpad[1], n.fpad[2], n.fpad[3]}, 0);
+        }
+        Tensor y = conv2d_cpu_aware(x, p(n.fw.empty() ? n.w : n.fw), p(n.fw.empty() ? n.bias : n.fb), {n.sh, n.sw},
+                                    padding, {n.dh, n.dw}, n.groups);
+        y = apply_act(y, n.act);
+        if (n.fact == 1) y.relu_();
+        if (n.fact == 2) y.clamp_(0.0, n.fmax);
+        return y;
+    }
 
     Tensor eval(const Node& n, const std::vector<Tensor>& v, const Tensor& input) const {
         auto in = [&](std::size_t k) -> const Tensor& { return v[static_cast<std::size_t>(n.inputs[k])]; };
@@ -837,6 +1104,104 @@ private:
         }
     }
 
+    /// Folds, for the fused forward, each BatchNormalization into the
+    /// convolution before it (the convolution's only consumer, no activation
+    /// of its own): w' = w·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β, computed in
+    /// fp64 and stored in fp32; then a ReLU (plain or clipped, the MobileNet
+    /// ReLU6) or Activation(relu) after such a convolution is applied in place
+    /// on its output; and a ZeroPadding2D whose only consumer is a "valid"
+    /// convolution becomes that convolution's padding. The original weights
+    /// stay for the unfused forward (trace hook, intermediate extra outputs).
+    void fold_batchnorm_activation() {
+        std::vector<int> consumers(m_nodes.size(), 0);
+        for (const auto& n : m_nodes)
+            for (int in : n.inputs)
+                ++consumers[static_cast<std::size_t>(in)];
+        for (int o : m_outputs)
+            consumers[static_cast<std::size_t>(o)] += 1000;  // never fold a graph output away
+        auto is_conv = [](const Node& n) {
+            return (n.op == Op::conv || n.op == Op::depthwise) && n.scale == 1 && n.act == Act::linear;
+        };
+        int folded_bn = 0, folded_act = 0, folded_pad = 0;
+        for (auto& n : m_nodes) {
+            if (n.inputs.size() != 1) continue;
+            const auto pi = static_cast<std::size_t>(n.inputs[0]);
+            Node& prev = m_nodes[pi];
+            if (n.op == Op::batchnorm && is_conv(prev) && consumers[pi] == 1 && prev.fw.empty() && prev.fact == 0) {
+                auto d = [&](const std::string& k) { return m_params.fp32().at(k).to(torch::kDouble); };
+                const Tensor w = d(prev.w);
+                const std::int64_t O = w.size(0);
+                const auto opts = w.options();
+                const Tensor gamma = n.gamma.empty() ? torch::ones({O}, opts) : d(n.gamma).reshape({O});
+                const Tensor beta = n.beta.empty() ? torch::zeros({O}, opts) : d(n.beta).reshape({O});
+                const Tensor scale = gamma / torch::sqrt(d(n.var).reshape({O}) + n.a);
+                const Tensor b0 = prev.bias.empty() ? torch::zeros({O}, opts) : d(prev.bias).reshape({O});
+                prev.fw = prev.w + "#bnfold";
+                prev.fb = prev.w + "#bnfold_bias";
+                m_params.add(prev.fw, conv_weight_cl((w * scale.view({O, 1, 1, 1})).to(torch::kFloat)));
+                m_params.add(prev.fb, ((b0 - d(n.mean).reshape({O})) * scale + beta).to(torch::kFloat).contiguous());
+                prev.exact = false;
+                n.alias = true;
+                ++folded_bn;
+                continue;
+            }
+            // The convolution a value comes from, through folded BatchNormalizations.
+            std::size_t ci = pi;
+            bool single = consumers[pi] == 1;
+            if (m_nodes[ci].alias && m_nodes[ci].op == Op::batchnorm) {
+                ci = static_cast<std::size_t>(m_nodes[ci].inputs[0]);
+                single = single && consumers[ci] == 1;
+            }
+            Node& conv = m_nodes[ci];
+            const bool relu = n.op == Op::relu && n.b == 0.0 && n.c == 0.0;
+            const bool act_relu = n.op == Op::activation && (n.act == Act::relu || n.act == Act::relu6);
+            if ((relu || act_relu) && single && is_conv(conv) && conv.fact == 0) {
+                const bool clip = relu ? n.has_max : n.act == Act::relu6;
+                conv.fact = clip ? 2 : 1;
+                conv.fmax = relu ? n.a : 6.0;
+                conv.exact = false;
+                prev.exact = false;
+                n.alias = true;
+                ++folded_act;
+            }
+        }
+        // ZeroPadding2D → the "valid" convolution that is its only consumer.
+        for (std::size_t j = 0; j < m_nodes.size(); ++j) {
+            Node& c = m_nodes[j];
+            if (c.op != Op::conv && c.op != Op::depthwise) continue;
+            if (c.same || c.scale != 1 || c.inputs.size() != 1) continue;
+            const auto zi = static_cast<std::size_t>(c.inputs[0]);
+            Node& z = m_nodes[zi];
+            if (z.op != Op::zeropad || consumers[zi] != 1 || z.alias) continue;
+            std::copy(std::begin(z.pad), std::end(z.pad), std::begin(c.fpad));
+            z.alias = true;
+            z.exact = false;
+            ++folded_pad;
+        }
+        // Add(a, MultiplyBeta(b)) (the ESRGAN residual scaling) → one a + β·b.
+        int folded_scale = 0;
+        for (auto& n : m_nodes) {
+            if (n.op != Op::add || n.inputs.size() != 2 || n.inputs[0] == n.inputs[1]) continue;
+            for (int k = 0; k < 2; ++k) {
+                const auto mi = static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(k)]);
+                Node& mul = m_nodes[mi];
+                if (mul.op != Op::multiply_const || consumers[mi] != 1 || mul.alias) continue;
+                mul.alias = true;
+                mul.exact = false;
+                n.fscaled = k;
+                n.fscale = mul.a;
+                ++folded_scale;
+                break;
+            }
+        }
+        m_fused = folded_bn + folded_act + folded_pad + folded_scale > 0;
+        if (m_fused)
+            spdlog::debug(
+                "model {}: folded {} BatchNormalization, {} ReLU, {} ZeroPadding2D into convolutions, {} "
+                "MultiplyBeta into additions",
+                m_info.id, folded_bn, folded_act, folded_pad, folded_scale);
+    }
+
     /// Peak live activations per input pixel from a dry run on a small input.
     void estimate() {
         const std::int64_t h = m_info.fixed_height ? m_info.fixed_height : 24;
@@ -884,6 +1249,11 @@ private:
     std::vector<int> m_inputs, m_outputs;
     std::map<std::string, int> m_index;
     std::function<void(std::size_t, const Tensor&)> m_trace;
+    bool m_fused = false;
+    std::unique_ptr<LayerProfile> m_profile = LayerProfile::from_env();
+
+protected:
+    bool splittable() const override { return !m_trace; }
 };
 
 // ---------------------------------------------------------------------------
@@ -1116,6 +1486,8 @@ protected:
             m_dtype = dtype;
         }
     }
+    // A TorchScript graph may mix batch items; it gets the batch whole.
+    bool splittable() const override { return false; }
     std::vector<Tensor> forward(const Tensor& x, const RunOptions&, torch::Dtype) override {
         auto out = m_module.forward({x.contiguous()});
         if (out.isTensor()) return {out.toTensor()};
@@ -1395,6 +1767,7 @@ public:
 private:
     void attach(TorchModel& m) {
         m.policy = [p = m_policy] { return p->effective(); };
+        m.set_threads(m_device_info.kind == DeviceKind::cpu ? m_device_info.threads : 1);
     }
 
     DeviceInfo m_device_info;
@@ -1504,6 +1877,8 @@ Result<std::shared_ptr<Runtime>> Runtime::create(const RuntimeOptions& options) 
     if (options.precision == Precision::bf16 && !d.bf16)
         return fail(Errc::unsupported, "this CPU has no AVX-512 for bf16 inference; use fp32");
     if (d.kind == DeviceKind::cpu) at::set_num_threads(d.threads);
+    static std::once_flag allocator_once;
+    std::call_once(allocator_once, [] { c10::SetCPUAllocator(&CachingCpuAllocator::instance(), 1); });
     return std::shared_ptr<Runtime>(std::make_shared<TorchRuntime>(std::move(d), options));
 }
 
