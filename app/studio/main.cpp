@@ -28,6 +28,7 @@
 #include "atelier/imageio/imageio.h"
 #include "image_provider.h"
 #include "jobs_model.h"
+#include "render_backend.h"
 #include "upscale_model.h"
 
 Q_IMPORT_QML_PLUGIN(Atelier_StudioPlugin)
@@ -130,6 +131,9 @@ int main(int argc, char* argv[]) {
                                         QStringLiteral("dir"));
     parser.addOptions({firstFrame, shots, shotImport});
     parser.process(app);
+    // Without a hardware OpenGL driver, draw with Qt Quick's software
+    // adaptation (render_backend.h says why); before any window exists.
+    atelier::ui::apply_render_backend();
 
     QQmlApplicationEngine engine;
     engine.addImportPath(QStringLiteral("qrc:/"));
@@ -171,6 +175,7 @@ int main(int argc, char* argv[]) {
                 std::printf("startup-phases-ms before-main %.1f app %.1f engine %.1f qml %.1f frame %.1f\n", at_main,
                             at_app - at_main, at_engine - at_app, at_loaded - at_engine, now - at_loaded);
                 std::printf("first-frame-ms %.1f\n", now);
+                std::printf("render-backend %s\n", qPrintable(atelier::ui::active_render_backend().reason));
                 std::fflush(stdout);
                 QCoreApplication::quit();
             },

@@ -32,6 +32,9 @@ run catalog "$B/bench_catalog" --library "$CATALOG_LIB" --work "$BUILD_DIR/bench
 run studio env XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" xvfb-run -a -s "-screen 0 1440x900x24" \
   "$B/bench_studio" --studio "$BUILD_DIR/app/studio/atelier-studio" --cli "$BUILD_DIR/app/cli/atelier" \
   --assets "${ASSETS:-100000}" --reps 5 --cache "$BUILD_DIR/bench-cache/studio"
+# The same scroll on 5,000 assets with realistic 256-px thumbnails (16-px above).
+run studio_thumbs256 env XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" xvfb-run -a -s "-screen 0 1440x900x24" \
+  "$B/bench_studio" --assets 5000 --source-px 256 --reps 0 --cache "$BUILD_DIR/bench-cache/studio-256"
 run upscale "$B/bench_upscale" --reps 3
 run upscale_peak "$B/bench_upscale" --peak
 run tagging "$B/bench_tagging" --images 20 --hashes 1000000 --queries 5000 --ml-threads 1

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Window
 import Atelier.Studio
 
 // The virtualised thumbnail grid. Delegates are recycled (reuseItems) and
@@ -35,6 +36,24 @@ GridView {
     ScrollBar.vertical: ScrollBar { policy: ScrollBar.AsNeeded; minimumSize: 0.04 }
 
     onActiveFocusChanged: if (activeFocus && currentIndex < 0 && count > 0) currentIndex = 0
+
+    // Thumbnails are decoded (on the provider's threads) at the size they are
+    // shown, in device pixels, so drawing one is a copy rather than a scale
+    // every frame, and fine patterns are filtered once, properly, instead of
+    // aliasing. After a resize or a size change the new size is asked for
+    // once it has settled, not for every pixel of a drag.
+    readonly property int wantedThumbPixels: Math.max(16, Math.ceil((cellWidth - 30) * Screen.devicePixelRatio))
+    property int thumbPixels: 0
+    onWantedThumbPixelsChanged: {
+        if (thumbPixels <= 0 || count === 0) thumbPixels = wantedThumbPixels
+        else thumbSizeSettle.restart()
+    }
+    Component.onCompleted: thumbPixels = wantedThumbPixels
+    Timer {
+        id: thumbSizeSettle
+        interval: 250
+        onTriggered: grid.thumbPixels = grid.wantedThumbPixels
+    }
 
     function moveSelect(event, step) {
         const from = currentIndex < 0 ? 0 : currentIndex
@@ -110,11 +129,11 @@ GridView {
                     id: thumb
                     anchors.fill: parent
                     anchors.margins: 4
-                    source: cell.thumbnail
+                    source: grid.thumbPixels > 0 ? cell.thumbnail : ""
                     asynchronous: true
                     fillMode: Image.PreserveAspectFit
-                    sourceSize.width: 256
-                    sourceSize.height: 256
+                    sourceSize.width: grid.thumbPixels
+                    sourceSize.height: grid.thumbPixels
                     smooth: true
                     mipmap: false
                 }

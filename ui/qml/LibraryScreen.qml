@@ -292,7 +292,7 @@ FocusScope {
                                 ToolTip.visible: hovered
                                 ToolTip.text: screen.library.viewingCollection !== ""
                                               ? qsTr("Remove from this collection (Delete; Ctrl+Z undoes it)")
-                                              : qsTr("Delete from the library (Delete)")
+                                              : qsTr("Delete from the library (Delete; Ctrl+Z undoes it)")
                                 onClicked: screen.deleteSelected(false)
                             }
                         }
@@ -334,7 +334,7 @@ FocusScope {
 
     // Delete: in a collection, take the selection out of it (Ctrl+Z puts it
     // back); elsewhere, and with Shift+Delete, delete it from the library
-    // after asking (that cannot be undone).
+    // after asking (Ctrl+Z brings it back during the undo window).
     function deleteSelected(fromLibrary) {
         if (library.selectionCount === 0) return
         if (!fromLibrary && library.viewingCollection !== "") library.removeSelection()
@@ -397,7 +397,8 @@ FocusScope {
                 color: Theme.textMuted
                 text: qsTr("Their tags, collection places and thumbnails go too, and the copies the library "
                            + "made of their files are deleted. Files imported by reference stay where they are. "
-                           + "Derived assets are kept. This cannot be undone.")
+                           + "Derived assets are kept. Undo (Ctrl+Z) brings them back for %1 seconds.")
+                      .arg(Math.round(screen.library.deleteUndoMs / 1000))
             }
             footer: DialogButtonBox {
                 alignment: Qt.AlignRight

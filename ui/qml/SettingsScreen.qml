@@ -128,6 +128,35 @@ FocusScope {
                                : (settings.probing ? qsTr("Detecting…") : qsTr("No CUDA GPU: %1").arg(settings.gpuReason))
                         valueColor: settings.gpus.length > 0 ? Theme.text : Theme.textMuted
                     }
+                    FieldRow {
+                        Layout.fillWidth: true
+                        label: qsTr("Drawing")
+                        value: settings.renderBackend
+                        valueColor: Theme.textMuted
+                    }
+                    RowLayout {
+                        spacing: Theme.s3
+                        Label { text: qsTr("Draw with"); color: Theme.textMuted; Layout.preferredWidth: 150 }
+                        Repeater {
+                            model: [
+                                { key: "auto", label: qsTr("Automatic") },
+                                { key: "gpu", label: qsTr("GPU") },
+                                { key: "software", label: qsTr("Software") }
+                            ]
+                            delegate: ChoiceChip {
+                                required property var modelData
+                                objectName: "drawing_" + modelData.key
+                                text: modelData.label
+                                checked: StudioState.drawing === modelData.key
+                                onClicked: StudioState.drawing = modelData.key
+                            }
+                        }
+                        Label {
+                            text: qsTr("applies at the next start")
+                            color: Theme.textFaint
+                            font.pixelSize: Theme.fontSmall
+                        }
+                    }
                     Rectangle { Layout.fillWidth: true; height: 1; color: Theme.divider }
                     RowLayout {
                         spacing: Theme.s3

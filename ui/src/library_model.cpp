@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "library_model.h"
 
+#include <algorithm>
+#include <utility>
+
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QFileInfo>
@@ -147,6 +150,8 @@ LibraryModel::LibraryModel(QObject* parent) : QAbstractListModel(parent) {
     m_searchTimer.setSingleShot(true);
     m_searchTimer.setInterval(180);
     connect(&m_searchTimer, &QTimer::timeout, this, &LibraryModel::runSearch);
+    m_deleteTimer.setSingleShot(true);
+    connect(&m_deleteTimer, &QTimer::timeout, this, &LibraryModel::commitPendingDelete);
 
     // Imports are jobs: they show in the jobs panel, can be cancelled and
     // retried, and a pending import resumes after a restart (re-importing is
@@ -329,6 +334,17 @@ LibraryModel::LibraryModel(QObject* parent) : QAbstractListModel(parent) {
 LibraryModel::~LibraryModel() {
     m_pool.clear();
     m_pool.waitForDone();
+    // A delete still inside its undo window (or queued behind a search that
+    // clear() just dropped) is carried out before the app goes.
+    if (m_lib && !(m_pendingDelete.isEmpty() && m_deleting.isEmpty())) {
+        std::vector<catalog::AssetId> v;
+        v.assign(m_pendingDelete.cbegin(), m_pendingDelete.cend());
+        for (auto id : std::as_const(m_deleting))  // may already be done
+            if (m_lib->get(id)) v.push_back(id);
+        if (!v.empty())
+            if (auto r = m_lib->remove(v); !r)
+                qWarning("atelier-studio: deleting assets: %s", r.error().message.c_str());
+    }
     AssetImageProvider::setResolver(QStringLiteral("thumb"), nullptr);
 }
 
@@ -558,19 +574,28 @@ void LibraryModel::fetchPage(const QString& cursor, quint64 generation) {
         }
         QMetaObject::invokeMethod(
             self.data(),
-            [self, rows = std::move(rows), error, next, total, all, first, generation] {
+            [self, rows = std::move(rows), error, next, total, all, first, generation]() mutable {
                 if (!self || generation != self->m_generation) return;  // an older query
                 LibraryModel& m = *self;
                 m.m_fetching = false;
                 m.m_queryError = error;
+                // Assets deleted in the grid whose delete is still undoable.
+                qsizetype hidden = 0;
+                if (!m.m_pendingDelete.isEmpty()) {
+                    const QSet<qint64> pending(m.m_pendingDelete.cbegin(), m.m_pendingDelete.cend());
+                    hidden = rows.removeIf([&pending](const Row& r) { return pending.contains(r.id); });
+                }
                 if (first) {
                     m.beginResetModel();
                     m.m_rows = rows;
                     m.m_anchor = -1;
                     m.endResetModel();
-                    m.m_total = total.value_or(error.isEmpty() ? rows.size() : 0);
-                    if (all) m.m_libraryCount = *all;
-                } else if (!rows.isEmpty()) {
+                    m.m_total = total ? *total - hidden : (error.isEmpty() ? rows.size() : 0);
+                    if (all) m.m_libraryCount = *all - m.m_pendingDelete.size();
+                } else if (hidden > 0 && m.m_total >= 0) {
+                    m.m_total -= hidden;
+                }
+                if (!first && !rows.isEmpty()) {
                     const int at = static_cast<int>(m.m_rows.size());
                     m.beginInsertRows({}, at, at + static_cast<int>(rows.size()) - 1);
                     m.m_rows.append(rows);
@@ -830,13 +855,70 @@ void LibraryModel::editCollection(const QString& name, const QList<qint64>& ids,
     });
 }
 
+void LibraryModel::setDeleteUndoMs(int ms) {
+    m_deleteUndoMs = std::max(0, ms);
+    Q_EMIT undoChanged();
+}
+
 void LibraryModel::deleteSelection() {
     if (!m_lib || m_selected.isEmpty()) return;
-    QPointer<LibraryModel> self(this);
-    auto lib = m_lib;
+    commitPendingDelete();  // one delete is undoable at a time
     QList<qint64> ids;
     for (const auto& r : std::as_const(m_rows))  // in grid order
         if (m_selected.contains(r.id)) ids << r.id;
+    {
+        const QSet<qint64> listed(ids.cbegin(), ids.cend());
+        for (auto id : std::as_const(m_selected))  // selected but not loaded (select all)
+            if (!listed.contains(id)) ids << id;
+    }
+    if (ids.isEmpty()) return;
+    m_pendingDelete = ids;
+    // Out of the grid now; out of the catalog when the undo window closes.
+    const QSet<qint64> gone(ids.cbegin(), ids.cend());
+    qsizetype shown = 0;
+    if (ids.size() > 64) {
+        beginResetModel();
+        shown = m_rows.removeIf([&gone](const Row& r) { return gone.contains(r.id); });
+        m_anchor = -1;
+        endResetModel();
+    } else {
+        for (int i = static_cast<int>(m_rows.size()) - 1; i >= 0; --i) {
+            if (!gone.contains(m_rows.at(i).id)) continue;
+            beginRemoveRows({}, i, i);
+            m_rows.removeAt(i);
+            endRemoveRows();
+            ++shown;
+        }
+    }
+    if (m_total >= 0) m_total = std::max<qint64>(0, m_total - shown);
+    m_libraryCount = std::max<qint64>(0, m_libraryCount - ids.size());
+    Q_EMIT resultsChanged();
+    m_selected.clear();
+    m_anchor = -1;
+    Q_EMIT selectionChanged();
+    if (gone.contains(m_current.value("id").toLongLong())) {
+        m_current.clear();
+        Q_EMIT currentAssetChanged();
+    }
+    const QString text = ids.size() == 1 ? tr("Deleted 1 asset from the library")
+                                         : tr("Deleted %1 assets from the library").arg(ids.size());
+    m_undo.push_back(UndoStep{text, {}, ids, false, true});
+    Q_EMIT undoChanged();
+    setNotice(text + tr(" · Ctrl+Z brings %1 back").arg(ids.size() == 1 ? tr("it") : tr("them")));
+    m_deleteTimer.start(m_deleteUndoMs);
+}
+
+void LibraryModel::commitPendingDelete() {
+    m_deleteTimer.stop();
+    if (m_pendingDelete.isEmpty()) return;
+    const QList<qint64> ids = std::exchange(m_pendingDelete, {});
+    for (auto id : ids)
+        m_deleting.insert(id);
+    m_undo.removeIf([](const UndoStep& u) { return u.isDelete; });
+    Q_EMIT undoChanged();
+    if (!m_lib) return;
+    QPointer<LibraryModel> self(this);
+    auto lib = m_lib;
     m_pool.start([self, lib, ids] {
         std::vector<catalog::AssetId> v(ids.cbegin(), ids.cend());
         auto r = lib->remove(v);
@@ -847,16 +929,17 @@ void LibraryModel::deleteSelection() {
             self.data(),
             [self, ids, error, freed, warning] {
                 if (!self) return;
-                if (!error.isEmpty()) return self->setNotice(error);
+                for (auto id : ids)
+                    self->m_deleting.remove(id);
+                if (!error.isEmpty()) {
+                    // Nothing was removed (one transaction): the assets come back.
+                    self->setNotice(tr("The delete failed and nothing was deleted: %1").arg(error));
+                    self->refresh();
+                    return;
+                }
                 QVariantList gone;
                 for (auto id : ids)
                     gone << id;
-                self->m_selected.clear();
-                Q_EMIT self->selectionChanged();
-                if (ids.contains(self->m_current.value("id").toLongLong())) {
-                    self->m_current.clear();
-                    Q_EMIT self->currentAssetChanged();
-                }
                 const QString mb = QString::number(static_cast<double>(freed) / 1e6, 'f', 1);
                 self->setNotice(!warning.isEmpty() ? warning
                                 : ids.size() == 1
@@ -876,6 +959,15 @@ QString LibraryModel::undoText() const {
 void LibraryModel::undo() {
     if (m_undo.isEmpty()) return;
     const UndoStep step = m_undo.takeLast();
+    if (step.isDelete) {
+        // The catalog was never touched: showing them again is the undo.
+        m_deleteTimer.stop();
+        m_pendingDelete.clear();
+        Q_EMIT undoChanged();
+        setNotice(step.ids.size() == 1 ? tr("Restored 1 asset") : tr("Restored %1 assets").arg(step.ids.size()));
+        refresh();
+        return;
+    }
     Q_EMIT undoChanged();
     editCollection(step.collection, step.ids, !step.wasRemove, false);
 }

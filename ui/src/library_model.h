@@ -61,6 +61,8 @@ class LibraryModel : public QAbstractListModel {
     Q_PROPERTY(QVariantMap lastExport READ lastExport NOTIFY exportChanged)
     Q_PROPERTY(bool canUndo READ canUndo NOTIFY undoChanged)
     Q_PROPERTY(QString undoText READ undoText NOTIFY undoChanged)
+    Q_PROPERTY(int deleteUndoMs READ deleteUndoMs WRITE setDeleteUndoMs NOTIFY undoChanged)
+    Q_PROPERTY(int pendingDeleteCount READ pendingDeleteCount NOTIFY undoChanged)
     /// A one-line message for the user (a refused action, an undo).
     Q_PROPERTY(QString notice READ notice NOTIFY noticeChanged)
     /// The collection the query shows ("" outside a collection): Delete
@@ -154,10 +156,20 @@ public:
     /// Delete: removes the selection from the collection being viewed.
     Q_INVOKABLE void removeSelection();
     Q_INVOKABLE void undo();
-    /// Removes the selected assets from the library (catalog::Library::remove,
-    /// off the GUI thread): rows, tags, collection links, and the library's
-    /// copies of their files. Not undoable: the screen asks first.
+    /// Deletes the selected assets from the library: they leave the grid at
+    /// once, and `catalog::Library::remove` (rows, tags, collection links, the
+    /// library's copies of their files; off the GUI thread) runs when the
+    /// undo window (`deleteUndoMs`) closes, at the next delete, or when the
+    /// app quits. Until then `undo()` brings them back untouched. A crash in
+    /// the window deletes nothing.
     Q_INVOKABLE void deleteSelection();
+    /// Carries out a pending delete now (no undo after it).
+    Q_INVOKABLE void commitPendingDelete();
+    /// How long a delete can be undone (ms; 30 s by default).
+    int deleteUndoMs() const { return m_deleteUndoMs; }
+    void setDeleteUndoMs(int ms);
+    /// Assets deleted in the grid and not yet in the catalog.
+    int pendingDeleteCount() const { return static_cast<int>(m_pendingDelete.size()); }
     Q_INVOKABLE void setRating(qint64 id, int rating);
 
     /// The catalog connection for other view models (null until ready).
@@ -193,6 +205,7 @@ private:
         QString collection;
         QList<qint64> ids;
         bool wasRemove = true;
+        bool isDelete = false;  ///< the pending delete (m_pendingDelete)
     };
     void open();
     void runSearch();
@@ -233,6 +246,10 @@ private:
     double m_importProgress = 0;
     QString m_importMessage;
     QList<UndoStep> m_undo;
+    QList<qint64> m_pendingDelete;  // in grid order
+    QSet<qint64> m_deleting;        // handed to the pool, not yet confirmed
+    QTimer m_deleteTimer;
+    int m_deleteUndoMs = 30000;
     QString m_notice;
     QTimer m_searchTimer;
 };

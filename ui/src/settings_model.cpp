@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "settings_model.h"
 
+#include "render_backend.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QPointer>
@@ -214,6 +216,10 @@ Result<void> SettingsModel::write_key(const std::string& file, const std::string
     if (!f.open(QIODevice::WriteOnly) || f.write(text.data(), static_cast<qint64>(text.size())) < 0 || !f.commit())
         return fail(Errc::io_error, "cannot write the config file '" + file + "': " + f.errorString().toStdString());
     return ok();
+}
+
+QString SettingsModel::renderBackend() const {
+    return active_render_backend().reason;
 }
 
 }  // namespace atelier::ui

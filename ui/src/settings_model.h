@@ -31,6 +31,8 @@ class SettingsModel : public QObject {
     /// [{name, memoryGiB, compute}] for each NVIDIA GPU.
     Q_PROPERTY(QVariantList gpus READ gpus NOTIFY deviceChanged)
     Q_PROPERTY(QString gpuReason READ gpuReason NOTIFY deviceChanged)
+    /// How the window is drawn (render_backend.h): "GPU …" or "software: why".
+    Q_PROPERTY(QString renderBackend READ renderBackend CONSTANT)
     Q_PROPERTY(QString device READ device NOTIFY configChanged)
     Q_PROPERTY(QString precision READ precision NOTIFY configChanged)
     Q_PROPERTY(int memoryBudgetMb READ memoryBudgetMb NOTIFY configChanged)
@@ -51,6 +53,7 @@ public:
     double availableGiB() const { return m_availableGiB; }
     QVariantList gpus() const { return m_gpus; }
     QString gpuReason() const { return m_gpuReason; }
+    QString renderBackend() const;
     QString device() const;
     QString precision() const;
     int memoryBudgetMb() const;

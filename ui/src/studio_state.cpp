@@ -127,6 +127,14 @@ void StudioState::setThemeMode(const QString& v) {
     put("appearance/theme", v);
     if (dark() != before) Q_EMIT systemDarkChanged();
 }
+QString StudioState::drawing() const {
+    const auto v = m_settings->value("appearance/drawing", "auto").toString();
+    return v == "gpu" || v == "software" ? v : QStringLiteral("auto");
+}
+void StudioState::setDrawing(const QString& v) {
+    if (v != "auto" && v != "gpu" && v != "software") return;
+    put("appearance/drawing", v);
+}
 bool StudioState::dark() const {
     const auto mode = themeMode();
     return mode == "dark" || (mode == "system" && m_systemDark);

@@ -35,6 +35,9 @@ class StudioState : public QObject {
     Q_PROPERTY(int sidebarWidth READ sidebarWidth WRITE setSidebarWidth NOTIFY changed)
     /// "system", "dark" or "light".
     Q_PROPERTY(QString themeMode READ themeMode WRITE setThemeMode NOTIFY changed)
+    /// How to draw the window: "auto", "gpu" or "software" (render_backend.h);
+    /// read once at start-up, so a change applies at the next start.
+    Q_PROPERTY(QString drawing READ drawing WRITE setDrawing NOTIFY changed)
     /// The desktop's preference, from the application palette.
     Q_PROPERTY(bool systemDark READ systemDark NOTIFY systemDarkChanged)
     /// themeMode resolved against the system.
@@ -67,6 +70,8 @@ public:
     void setSidebarWidth(int v);
     QString themeMode() const;
     void setThemeMode(const QString& v);
+    QString drawing() const;
+    void setDrawing(const QString& v);
     bool systemDark() const { return m_systemDark; }
     bool dark() const;
     QString stateFile() const { return m_settings->fileName(); }

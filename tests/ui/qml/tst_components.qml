@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import QtQuick
+import QtQuick.Window
 import QtTest
 import Atelier.Studio
 
@@ -31,6 +32,8 @@ Item {
         EmptyState { title: "Nothing here"; body: "Do this"; actionText: "Go" }
     }
 
+    Component { id: gridComponent; AssetGrid { width: 1000; height: 500; cellSize: 176 } }
+
     SignalSpy { id: spy }
 
     TestCase {
@@ -48,6 +51,21 @@ Item {
                 if (f) return f
             }
             return null
+        }
+
+        // Thumbnails are asked for at the size they are drawn (device pixels),
+        // and a new size once a resize has settled.
+        function test_gridRequestsThumbnailsAtTheirDrawnSize() {
+            const g = createTemporaryObject(gridComponent, root)
+            verify(g.cellWidth > 100)
+            const drawn = g.cellWidth - 30  // card margins 5, frame inset 6, image inset 4
+            compare(g.wantedThumbPixels, Math.ceil(drawn * Screen.devicePixelRatio))
+            compare(g.thumbPixels, g.wantedThumbPixels)
+            verify(g.thumbPixels < 256, "smaller than the catalog's 256-px thumbnails at this size")
+            g.cellSize = 320
+            g.width = 700  // two columns of 320 px
+            verify(g.wantedThumbPixels > 256)
+            tryCompare(g, "thumbPixels", g.wantedThumbPixels, 2000)
         }
 
         function test_statusBadgeTones() {
