@@ -7,6 +7,7 @@
 //  - MobileNetV2 (nsfwjs) batch throughput on the CPU and the pipeline with
 //    the moderation tagger (when the ml runtime and the model are present).
 //   bench_tagging [--images N] [--hashes N] [--queries N] [--radius R] [--ml 0|1] [--ml-threads N]
+//                 [--batch N]   (images per forward pass in the moderated pipeline; default 1)
 //   (--images 0 runs only the index benchmark)
 
 #include <algorithm>
@@ -30,7 +31,6 @@
 
 #if ATELIER_BENCH_ML
 #include "atelier/base/paths.h"
-#include "atelier/ml/registry.h"
 #include "atelier/ml/runtime.h"
 #include "atelier/ops/tag_moderation.h"
 #endif
@@ -57,59 +57,52 @@ void emit(const nlohmann::json& j) {
     std::fflush(stdout);
 }
 
-void bench_pipeline(int count, std::shared_ptr<void> moderation_model);
+void bench_pipeline(int count, std::unique_ptr<ops::Tagger> moderation, std::size_t batch);
 
 #if ATELIER_BENCH_ML
 // MobileNetV2 (nsfwjs) batch throughput on the CPU (model only, inputs
-// already 224×224), and the model for the pipeline run.
-std::shared_ptr<ml::Model> bench_mobilenet(int threads) {
-    auto reg = ml::ModelRegistry::scan(paths::model_dirs());
-    auto mf = reg.resolve("nsfwjs-mobilenetv2");
-    if (!mf) {
-        emit({{"bench", "mobilenetv2_batch"}, {"skipped", mf.error().message}});
+// already 224×224), and the moderation tagger for the pipeline run, loaded
+// as `atelier tag` loads it (ops::load_moderation: one model instance per
+// core with one intra-op thread each).
+std::unique_ptr<ops::Tagger> bench_mobilenet(int threads) {
+    auto setup =
+        ops::load_moderation(paths::model_dirs(), "auto", threads, std::max(1u, std::thread::hardware_concurrency()));
+    if (!setup) {
+        emit({{"bench", "mobilenetv2_batch"}, {"skipped", setup.error().message}});
         return nullptr;
     }
-    ml::RuntimeOptions ro;
-    ro.threads = threads;  // 0 = one per core
-    auto rt = ml::Runtime::create(ro);
-    if (!rt) {
-        emit({{"bench", "mobilenetv2_batch"}, {"skipped", rt.error().message}});
-        return nullptr;
-    }
-    static std::shared_ptr<ml::Runtime> keep = *rt;
-    auto model = keep->load(**mf);
-    if (!model) {
-        emit({{"bench", "mobilenetv2_batch"}, {"skipped", model.error().message}});
-        return nullptr;
-    }
-    for (int batch : {1, 8, 32}) {
+    auto& model = *setup->models.front();
+    for (int batch : {1, 2, 4, 8, 32}) {
         std::vector<Image> imgs;
         for (int i = 0; i < batch; ++i)
             imgs.push_back(evalset::photo_like(224, 224, static_cast<unsigned>(i)));
         std::vector<const Image*> ptrs;
         for (const auto& im : imgs)
             ptrs.push_back(&im);
-        (void)ops::moderate(**model, ptrs);  // warm-up
+        (void)ops::moderate(model, ptrs);  // warm-up
         std::vector<double> times;
         for (int rep = 0; rep < 3; ++rep) {
             const auto t = Clock::now();
-            auto r = ops::moderate(**model, ptrs);
+            auto r = ops::moderate(model, ptrs);
             times.push_back(ms_since(t));
             if (!r) std::exit(1);
         }
         const double med = percentile(times, 0.5);
         emit({{"bench", "mobilenetv2_batch"},
-              {"device", keep->device().name},
-              {"threads", keep->device().threads},
+              {"device", setup->runtime->device().name},
+              {"threads", setup->runtime->device().threads},
               {"batch", batch},
               {"median_ms", med},
               {"images_per_s", batch / (med / 1000.0)}});
     }
-    return *model;
+    static ops::ModerationSetup keep;  // the runtime and models outlive the tagger
+    keep.runtime = setup->runtime;
+    keep.models = setup->models;
+    return std::move(setup->tagger);
 }
 #endif
 
-void bench_pipeline(int count, std::shared_ptr<void> moderation_model) {
+void bench_pipeline(int count, std::unique_ptr<ops::Tagger> moderation, std::size_t batch) {
     std::vector<Image> images;
     for (int i = 0; i < count; ++i) {
         const unsigned s = 100u + static_cast<unsigned>(i);
@@ -133,17 +126,12 @@ void bench_pipeline(int count, std::shared_ptr<void> moderation_model) {
     }
     auto pipeline = ops::TagPipeline::with_builtin_taggers();
     std::string label = "tag_pipeline_1mp";
-#if ATELIER_BENCH_ML
-    if (moderation_model) {
-        (void)pipeline.add(
-            ops::make_moderation_tagger(std::static_pointer_cast<ml::Model>(moderation_model), "", "4.4.0"));
+    if (moderation) {
+        (void)pipeline.add(std::move(moderation));
         label += "_with_moderation";
     }
-#endif
     (void)pipeline.run(images[0]);  // warm-up (tables, caches)
-    // With the moderation model, images go through the pipeline in batches
-    // (`run_batch`: one forward pass per batch), as `atelier tag` does.
-    const std::size_t batch = moderation_model ? 8 : 1;
+    // `batch` images per `run_batch` call (one forward pass of the model).
     auto run_chunk = [&](std::size_t lo) {
         const std::size_t hi = std::min(images.size(), lo + batch);
         std::vector<Result<ops::TagReport>> out;
@@ -185,7 +173,6 @@ void bench_pipeline(int count, std::shared_ptr<void> moderation_model) {
     // time), median over the images; robust on a shared machine.
     std::map<std::string, std::vector<double>> cpu_ms;
     for (const auto& img : images) {
-        if (moderation_model) break;  // the model's time is in the batch figures
         double c = thread_cpu_ms();
         auto preview = ops::make_preview(img);
         cpu_ms["preview"].push_back(thread_cpu_ms() - c);
@@ -233,10 +220,16 @@ void bench_pipeline(int count, std::shared_ptr<void> moderation_model) {
     for (auto& t : pool)
         t.join();
     const double all_ms = ms_since(t1);
+    double load1 = -1;
+    if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+        if (std::fscanf(f, "%lf", &load1) != 1) load1 = -1;
+        std::fclose(f);
+    }
     emit({{"bench", label + "_all_cores"},
           {"images", count},
           {"batch", batch},
           {"threads", threads},
+          {"load_average_1m", load1},
           {"images_per_s", count / (all_ms / 1000.0)}});
 }
 
@@ -383,7 +376,7 @@ void bench_index(int n, int queries, int radius) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    int images = 20, hashes = 1'000'000, queries = 10'000, ml_threads = 0;
+    int images = 20, hashes = 1'000'000, queries = 10'000, ml_threads = 1, batch = 1;
     std::vector<int> radii{8, 12};
     bool ml = true;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -391,15 +384,16 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--hashes")) hashes = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--queries")) queries = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--ml-threads")) ml_threads = std::atoi(argv[i + 1]);
+        if (!std::strcmp(argv[i], "--batch")) batch = std::max(1, std::atoi(argv[i + 1]));
         if (!std::strcmp(argv[i], "--radius")) radii = {std::atoi(argv[i + 1])};
         if (!std::strcmp(argv[i], "--ml")) ml = std::atoi(argv[i + 1]) != 0;
     }
     for (int r : radii)
         bench_index(hashes, queries, r);
-    if (images > 0) bench_pipeline(images, nullptr);
+    if (images > 0) bench_pipeline(images, nullptr, 1);
 #if ATELIER_BENCH_ML
     if (images > 0 && ml)
-        if (auto m = bench_mobilenet(ml_threads)) bench_pipeline(std::min(images, 16), m);
+        if (auto m = bench_mobilenet(ml_threads)) bench_pipeline(images, std::move(m), static_cast<std::size_t>(batch));
 #endif
     return 0;
 }

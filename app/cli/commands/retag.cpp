@@ -33,6 +33,7 @@ Result<std::shared_ptr<AutoTagger>> library_tagger(Context& ctx, bool moderation
     o.moderation = moderation;
     o.model_dirs = model_search_dirs(ctx);
     o.device = ctx.config.get_string("ml.device");
+    if (const auto threads = ctx.config.get_int("ml.threads")) o.threads = static_cast<int>(*threads);
     auto limits = imageio::ImageLimits::from_config(ctx.config);
     if (!limits) return limits.error();
     o.limits = *limits;

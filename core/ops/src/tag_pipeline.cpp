@@ -28,6 +28,9 @@ std::string tag_value_string(const TagValue& value) {
             return buf;
         }
         std::string operator()(const std::string& s) const { return s; }
+        std::string operator()(const std::vector<float>& v) const {
+            return "[" + std::to_string(v.size()) + " values]";
+        }
     };
     return std::visit(Visitor{}, value);
 }
