@@ -22,6 +22,7 @@
 #include "atelier/ml/registry.h"
 #include "atelier/ml/runtime.h"
 #include "atelier/ops/tag_hash.h"
+#include "atelier/ops/tag_load.h"
 #include "atelier/ops/tag_moderation.h"
 #include "atelier/ops/tag_plugins.h"
 #include "atelier/ops/tagger.h"
@@ -87,18 +88,13 @@ void tag_files_batch(const std::vector<fs::path>& files, std::size_t lo, std::si
     facts.reserve(hi - lo);
     for (std::size_t i = lo; i < hi; ++i) {
         results[i].file = files[i];
-        auto info = imageio::probe(files[i], limits);
-        if (!info) {
-            results[i].report = info.error();
+        auto loaded = ops::load_for_tagging(files[i], limits);
+        if (!loaded) {
+            results[i].report = loaded.error();
             continue;
         }
-        auto img = imageio::load(files[i], limits);
-        if (!img) {
-            results[i].report = img.error();
-            continue;
-        }
-        images.push_back(std::move(*img));
-        facts.push_back({info->format, info->file_bytes, info->bits_per_sample, info->subimages, std::nullopt});
+        images.push_back(std::move(loaded->image));
+        facts.push_back(std::move(loaded->facts));
         index.push_back(i);
     }
     std::vector<const Image*> image_ptrs;

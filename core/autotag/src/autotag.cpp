@@ -6,9 +6,9 @@
 #include <variant>
 
 #include "atelier/base/hash.h"
-#include "atelier/ml/registry.h"
 #include "atelier/ml/runtime.h"
 #include "atelier/ops/tag_hash.h"
+#include "atelier/ops/tag_load.h"
 #include "atelier/ops/tag_moderation.h"
 #include "atelier/ops/tagger.h"
 
@@ -35,16 +35,9 @@ public:
     [[nodiscard]] std::vector<catalog::TaggerStamp> taggers() const override { return m_stamps; }
 
     Result<catalog::AutoTagResult> tag(const fs::path& file, const CancelToken& cancel) override {
-        auto info = imageio::probe(file, m_limits);
-        if (!info) return info.error();
-        auto img = imageio::load(file, m_limits);
-        if (!img) return img.error();
-        ops::FileFacts facts;
-        facts.format = info->format;
-        facts.file_bytes = info->file_bytes;
-        facts.bits_per_sample = info->bits_per_sample;
-        facts.frames = info->subimages;
-        auto report = m_pipeline.run(*img, &facts, cancel);
+        auto loaded = ops::load_for_tagging(file, m_limits);
+        if (!loaded) return loaded.error();
+        auto report = m_pipeline.run(loaded->image, &loaded->facts, cancel);
         if (!report) return report.error().with_context(file.string());
         catalog::AutoTagResult out;
         catalog::PerceptualHashes hashes;
