@@ -7,12 +7,16 @@
 //  - MobileNetV2 (nsfwjs) batch throughput on the CPU and the pipeline with
 //    the moderation tagger (when the ml runtime and the model are present).
 //   bench_tagging [--images N] [--hashes N] [--queries N] [--radius R] [--ml 0|1] [--ml-threads N]
-//                 [--batch N]   (images per forward pass in the moderated pipeline; default 1)
-//   (--images 0 runs only the index benchmark)
+//                 [--ml-reps N] [--ml-only 1] [--batch N]
+//   (--images 0 runs only the index benchmark; --ml-only 1 only the MobileNetV2 batch section;
+//    --ml-threads 0 = the runtime's adaptive choice, measured besides 1 thread; the pipeline
+//    with moderation then loads one model instance per core with one thread each; --batch:
+//    images per forward pass in that pipeline, default 1)
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -31,6 +35,7 @@
 
 #if ATELIER_BENCH_ML
 #include "atelier/base/paths.h"
+#include "atelier/ml/registry.h"
 #include "atelier/ml/runtime.h"
 #include "atelier/ops/tag_moderation.h"
 #endif
@@ -60,47 +65,155 @@ void emit(const nlohmann::json& j) {
 void bench_pipeline(int count, std::unique_ptr<ops::Tagger> moderation, std::size_t batch);
 
 #if ATELIER_BENCH_ML
-// MobileNetV2 (nsfwjs) batch throughput on the CPU (model only, inputs
-// already 224×224), and the moderation tagger for the pipeline run, loaded
-// as `atelier tag` loads it (ops::load_moderation: one model instance per
-// core with one intra-op thread each).
-std::unique_ptr<ops::Tagger> bench_mobilenet(int threads) {
+double process_cpu_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+double load_average() {
+    double v = -1;
+    if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
+        if (std::fscanf(f, "%lf", &v) != 1) v = -1;
+        std::fclose(f);
+    }
+    return v;
+}
+
+// MobileNetV2 (nsfwjs) batch throughput on the CPU: the model alone (inputs
+// already 224×224, the embedding asked for as moderation does), for 1 and
+// `threads` intra-op threads, fp32 and bf16, batch 1 / 8 / 32. Wall-clock
+// images/s depend on the machine's load (reported); cpu_ms_per_image is the
+// process CPU time per image, the load-independent cost. Returns an fp32
+// model (`threads` threads) for the pipeline run.
+std::shared_ptr<ml::Model> bench_mobilenet(int threads, int reps) {
+    auto reg = ml::ModelRegistry::scan(paths::model_dirs());
+    auto mf = reg.resolve("nsfwjs-mobilenetv2");
+    if (!mf) {
+        emit({{"bench", "mobilenetv2_batch"}, {"skipped", mf.error().message}});
+        return nullptr;
+    }
+    std::vector<int> thread_counts{1};
+    if (threads != 1) thread_counts.push_back(threads);
+    std::shared_ptr<ml::Model> keep_model;
+    for (int t : thread_counts) {
+        ml::RuntimeOptions ro;
+        ro.threads = t;  // 0 = adaptive
+        auto rt = ml::Runtime::create(ro);
+        if (!rt) {
+            emit({{"bench", "mobilenetv2_batch"}, {"skipped", rt.error().message}});
+            return nullptr;
+        }
+        static std::vector<std::shared_ptr<ml::Runtime>> keep;
+        keep.push_back(*rt);
+        auto model = (*rt)->load(**mf);
+        if (!model) {
+            emit({{"bench", "mobilenetv2_batch"}, {"skipped", model.error().message}});
+            return nullptr;
+        }
+        std::vector<ml::Precision> precisions{ml::Precision::fp32};
+        if ((*rt)->device().bf16) precisions.push_back(ml::Precision::bf16);
+        for (auto prec : precisions)
+            for (int batch : {1, 8, 32}) {
+                ml::TensorF32 input({batch, ops::kNsfwInputSize, ops::kNsfwInputSize, 3});
+                const std::size_t per = input.data.size() / static_cast<std::size_t>(batch);
+                for (int i = 0; i < batch; ++i) {
+                    auto one = ops::nsfwjs_input(evalset::photo_like(224, 224, static_cast<unsigned>(i)));
+                    if (!one) std::exit(1);
+                    std::copy(one->data.begin(), one->data.end(), input.data.begin() + i * per);
+                }
+                ml::RunOptions run;
+                run.precision = prec;
+                run.extra_outputs.emplace_back(ops::kEmbeddingLayer);
+                if (!(*model)->run(input, run)) std::exit(1);  // warm-up (and the bf16 weight copy)
+                std::vector<double> times, cpu;
+                const double load0 = load_average();
+                for (int rep = 0; rep < reps; ++rep) {
+                    const auto w = Clock::now();
+                    const double c = process_cpu_ms();
+                    if (!(*model)->run(input, run)) std::exit(1);
+                    cpu.push_back(process_cpu_ms() - c);
+                    times.push_back(ms_since(w));
+                }
+                const double med = percentile(times, 0.5), cpu_med = percentile(cpu, 0.5);
+                emit({{"bench", "mobilenetv2_batch"},
+                      {"device", (*rt)->device().name},
+                      {"threads", (*rt)->device().threads},
+                      {"precision", std::string(ml::precision_name(prec))},
+                      {"batch", batch},
+                      {"median_ms", med},
+                      {"images_per_s", batch / (med / 1000.0)},
+                      {"cpu_ms_per_image", cpu_med / batch},
+                      {"images_per_cpu_s", batch / (cpu_med / 1000.0)},
+                      {"load_average", {load0, load_average()}}});
+            }
+        keep_model = *model;
+    }
+    return keep_model;
+}
+
+// The quality cost of bf16 for MobileNetV2: on the tagging evaluation set
+// (every kind, `per_kind` each), the largest per-class probability
+// difference and the smallest embedding cosine between bf16 and fp32.
+void bench_mobilenet_bf16_quality(ml::Model& model, int per_kind) {
+    const auto set = evalset::make_eval_set(per_kind, 7);
+    double max_diff = 0, min_cos = 1, sum_cos = 0;
+    std::string worst;
+    for (const auto& s : set) {
+        auto in = ops::nsfwjs_input(s.image);
+        if (!in) std::exit(1);
+        ml::RunOptions ro;
+        ro.extra_outputs.emplace_back(ops::kEmbeddingLayer);
+        ro.precision = ml::Precision::fp32;
+        auto a = model.run(*in, ro);
+        ro.precision = ml::Precision::bf16;
+        auto b = model.run(*in, ro);
+        if (!a || !b) std::exit(1);
+        for (int c = 0; c < 5; ++c) {
+            const double d = std::abs(static_cast<double>((*a)[0].data[c]) - (*b)[0].data[c]);
+            if (d > max_diff) {
+                max_diff = d;
+                worst = s.name;
+            }
+        }
+        double ab = 0, aa = 0, bb = 0;
+        for (std::size_t i = 0; i < (*a)[1].data.size(); ++i) {
+            ab += static_cast<double>((*a)[1].data[i]) * (*b)[1].data[i];
+            aa += static_cast<double>((*a)[1].data[i]) * (*a)[1].data[i];
+            bb += static_cast<double>((*b)[1].data[i]) * (*b)[1].data[i];
+        }
+        const double cos = ab / std::sqrt(std::max(aa * bb, 1e-30));
+        min_cos = std::min(min_cos, cos);
+        sum_cos += cos;
+    }
+    emit({{"bench", "mobilenetv2_bf16_quality"},
+          {"images", set.size()},
+          {"max_class_probability_diff", max_diff},
+          {"worst_image", worst},
+          {"min_embedding_cosine", min_cos},
+          {"mean_embedding_cosine", sum_cos / static_cast<double>(set.size())}});
+}
+#endif
+
+// The moderation tagger loaded as `atelier tag` loads it
+// (ops::load_moderation: on the CPU one model instance per core with one
+// intra-op thread each, or `threads` per instance when set).
+std::unique_ptr<ops::Tagger> moderation_tagger(int threads) {
+#if ATELIER_BENCH_ML
     auto setup =
         ops::load_moderation(paths::model_dirs(), "auto", threads, std::max(1u, std::thread::hardware_concurrency()));
     if (!setup) {
-        emit({{"bench", "mobilenetv2_batch"}, {"skipped", setup.error().message}});
+        emit({{"bench", "tag_pipeline_1mp_with_moderation"}, {"skipped", setup.error().message}});
         return nullptr;
-    }
-    auto& model = *setup->models.front();
-    for (int batch : {1, 2, 4, 8, 32}) {
-        std::vector<Image> imgs;
-        for (int i = 0; i < batch; ++i)
-            imgs.push_back(evalset::photo_like(224, 224, static_cast<unsigned>(i)));
-        std::vector<const Image*> ptrs;
-        for (const auto& im : imgs)
-            ptrs.push_back(&im);
-        (void)ops::moderate(model, ptrs);  // warm-up
-        std::vector<double> times;
-        for (int rep = 0; rep < 3; ++rep) {
-            const auto t = Clock::now();
-            auto r = ops::moderate(model, ptrs);
-            times.push_back(ms_since(t));
-            if (!r) std::exit(1);
-        }
-        const double med = percentile(times, 0.5);
-        emit({{"bench", "mobilenetv2_batch"},
-              {"device", setup->runtime->device().name},
-              {"threads", setup->runtime->device().threads},
-              {"batch", batch},
-              {"median_ms", med},
-              {"images_per_s", batch / (med / 1000.0)}});
     }
     static ops::ModerationSetup keep;  // the runtime and models outlive the tagger
     keep.runtime = setup->runtime;
     keep.models = setup->models;
     return std::move(setup->tagger);
-}
+#else
+    (void)threads;
+    return nullptr;
 #endif
+}
 
 void bench_pipeline(int count, std::unique_ptr<ops::Tagger> moderation, std::size_t batch) {
     std::vector<Image> images;
@@ -376,7 +489,8 @@ void bench_index(int n, int queries, int radius) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    int images = 20, hashes = 1'000'000, queries = 10'000, ml_threads = 1, batch = 1;
+    int images = 20, hashes = 1'000'000, queries = 10'000, ml_threads = 0, ml_reps = 5, batch = 1;
+    bool ml_only = false;
     std::vector<int> radii{8, 12};
     bool ml = true;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -384,16 +498,25 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--hashes")) hashes = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--queries")) queries = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--ml-threads")) ml_threads = std::atoi(argv[i + 1]);
-        if (!std::strcmp(argv[i], "--batch")) batch = std::max(1, std::atoi(argv[i + 1]));
         if (!std::strcmp(argv[i], "--radius")) radii = {std::atoi(argv[i + 1])};
         if (!std::strcmp(argv[i], "--ml")) ml = std::atoi(argv[i + 1]) != 0;
+        if (!std::strcmp(argv[i], "--batch")) batch = std::max(1, std::atoi(argv[i + 1]));
+        if (!std::strcmp(argv[i], "--ml-reps")) ml_reps = std::max(1, std::atoi(argv[i + 1]));
+        if (!std::strcmp(argv[i], "--ml-only")) ml_only = std::atoi(argv[i + 1]) != 0;
     }
+#if ATELIER_BENCH_ML
+    if (ml_only) {
+        if (auto m = bench_mobilenet(ml_threads, ml_reps)) bench_mobilenet_bf16_quality(*m, 4);
+        return 0;
+    }
+#endif
     for (int r : radii)
         bench_index(hashes, queries, r);
     if (images > 0) bench_pipeline(images, nullptr, 1);
 #if ATELIER_BENCH_ML
-    if (images > 0 && ml)
-        if (auto m = bench_mobilenet(ml_threads)) bench_pipeline(images, std::move(m), static_cast<std::size_t>(batch));
+    if (images > 0 && ml && bench_mobilenet(ml_threads, ml_reps))
+        if (auto t = moderation_tagger(ml_threads))
+            bench_pipeline(images, std::move(t), static_cast<std::size_t>(batch));
 #endif
     return 0;
 }

@@ -4,12 +4,16 @@
 // The one translation unit of core/ml that includes Torch (see PLATFORM.md:
 // each such TU costs ~20 s and 1.5 GB to compile).
 
+#include <omp.h>
 #include <torch/script.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -88,6 +92,8 @@ public:
 
     const ModelInfo& info() const noexcept override { return m_info; }
     void set_info(ModelInfo info) { m_info = std::move(info); }
+    /// CPU threads a run may use (the runtime's intra-op thread count).
+    void set_threads(int threads) { m_threads = std::max(1, threads); }
     double bytes_per_pixel(Precision p) const override {
         const double scale = (p == Precision::fp32 || p == Precision::automatic) ? 1.0 : 0.5;
         return m_peak_floats_per_pixel * 4.0 * scale * 1.25 + 64.0;  // + conv workspace margin
@@ -165,7 +171,61 @@ protected:
         prepare(dtype);
         Tensor x = to_torch(input).permute({0, 3, 1, 2});  // channels_last-strided NCHW view
         x = x.to(m_device, dtype).contiguous(at::MemoryFormat::ChannelsLast);
-        return forward(x, options, dtype);
+        const std::int64_t n = x.size(0);
+        if (!m_device.is_cpu() || m_threads < 2 || n < 2 || !splittable()) return forward(x, options, dtype);
+        return forward_split(x, options, dtype);
+    }
+
+    /// Whether forward() may run on several threads at once (parameters
+    /// already prepared, no shared mutable state).
+    virtual bool splittable() const { return true; }
+
+    /// A batch on the CPU with several threads: the images are shared out in
+    /// small chunks to one worker per thread, each running the graph with one
+    /// OpenMP thread, instead of every layer being split across threads.
+    /// Chunks keep activations closer to cache size, and no layer waits at
+    /// an OpenMP barrier for a thread the OS has descheduled (on a busy
+    /// machine two intra-op threads were measured several times slower than
+    /// one). Outputs are concatenated in batch order.
+    std::vector<Tensor> forward_split(const Tensor& x, const RunOptions& options, torch::Dtype dtype) {
+        const std::int64_t n = x.size(0);
+        const int workers = static_cast<int>(std::min<std::int64_t>(m_threads, n));
+        const std::int64_t chunk = std::clamp<std::int64_t>((n + 4 * workers - 1) / (4 * workers), 1, 4);
+        const std::int64_t chunks = (n + chunk - 1) / chunk;
+        std::vector<std::vector<Tensor>> parts(static_cast<std::size_t>(chunks));
+        std::atomic<std::int64_t> next{0};
+        std::atomic<bool> failed{false};
+        std::exception_ptr error;
+        std::mutex error_mu;
+        auto work = [&] {
+            at::get_num_threads();  // ATen's per-thread lazy init first, so that it does not undo the next line
+            omp_set_num_threads(1);
+            c10::InferenceMode guard;
+            for (std::int64_t c = next++; c < chunks && !failed; c = next++) {
+                try {
+                    const std::int64_t b = c * chunk, e = std::min(n, b + chunk);
+                    parts[static_cast<std::size_t>(c)] = forward(x.slice(0, b, e), options, dtype);
+                } catch (...) {
+                    std::lock_guard lk(error_mu);
+                    if (!error) error = std::current_exception();
+                    failed = true;
+                }
+            }
+        };
+        std::vector<std::thread> pool;
+        for (int w = 0; w < workers; ++w)
+            pool.emplace_back(work);
+        for (auto& t : pool)
+            t.join();
+        if (error) std::rethrow_exception(error);
+        std::vector<Tensor> outs;
+        for (std::size_t k = 0; k < parts[0].size(); ++k) {
+            std::vector<Tensor> pieces;
+            for (const auto& p : parts)
+                pieces.push_back(p[k]);
+            outs.push_back(torch::cat(pieces, 0));
+        }
+        return outs;
     }
 
     bool bad_output(const std::vector<Tensor>& outs, const TensorF32& input) const {
@@ -185,6 +245,7 @@ protected:
     std::mutex m_mu;
     double m_peak_floats_per_pixel = 0;
     double m_flops_per_pixel = 0;
+    int m_threads = 1;
 };
 
 /// Parameters kept in fp32 on the device, with a cached copy per reduced dtype.
@@ -355,6 +416,15 @@ struct Node {
     std::int64_t scale = 1;
     std::string w, bias, gamma, beta, mean, var;  // parameter keys
     int last_use = -1;
+    // Load-time fusion (see fold_batchnorm_activation), used by the fused
+    // forward only; the unfused forward (trace hook, extra outputs of
+    // intermediate values) ignores these fields.
+    std::string fw, fb;                   ///< conv: weight and bias with a following BatchNormalization folded in
+    int fact = 0;                         ///< conv: fused activation 0 none, 1 relu, 2 relu clipped at fmax
+    double fmax = 0;                      ///< conv: the clip of fact 2
+    std::int64_t fpad[4] = {0, 0, 0, 0};  ///< conv: a ZeroPadding2D folded in (left, right, top, bottom)
+    bool alias = false;                   ///< fused: this node's value is its input's (folded into the producer)
+    bool exact = true;  ///< fused: this node's value is its own (false when a successor was folded in)
 };
 
 int keras_axis_to_nchw(int axis, int rank) {
@@ -374,6 +444,49 @@ std::pair<std::int64_t, std::int64_t> pair_of(const nlohmann::json& cfg, const c
         return {(*it)[0].get<std::int64_t>(), (*it)[1].get<std::int64_t>()};
     throw ModelError{Errc::corrupt_data, std::string("malformed \"") + key + "\""};
 }
+
+/// Per-layer wall time of the interpreter, on when ATELIER_ML_PROFILE is set
+/// (a developer aid): printed to stderr, by layer class and the slowest
+/// layers, when the model is destroyed.
+class LayerProfile {
+public:
+    static std::unique_ptr<LayerProfile> from_env() {
+        const char* e = std::getenv("ATELIER_ML_PROFILE");
+        return e && *e && std::string_view(e) != "0" ? std::make_unique<LayerProfile>() : nullptr;
+    }
+    void add(const Node& n, std::chrono::steady_clock::duration d, bool fused) {
+        std::lock_guard lk(m_mu);
+        const double ms = std::chrono::duration<double, std::milli>(d).count();
+        const std::string cls = n.alias && fused ? n.cls + " (folded)" : n.cls;
+        auto& c = m_by_class[cls];
+        c.first += ms;
+        ++c.second;
+        m_by_layer[n.name] += ms;
+        m_total += ms;
+    }
+    ~LayerProfile() {
+        std::fprintf(stderr, "layer profile: %.1f ms in total\n", m_total);
+        std::vector<std::pair<double, std::string>> v;
+        for (const auto& [k, c] : m_by_class)
+            v.emplace_back(c.first, k + " x" + std::to_string(c.second));
+        std::sort(v.rbegin(), v.rend());
+        for (const auto& [ms, k] : v)
+            std::fprintf(stderr, "  %8.1f ms %5.1f%%  %s\n", ms, 100 * ms / m_total, k.c_str());
+        v.clear();
+        for (const auto& [k, ms] : m_by_layer)
+            v.emplace_back(ms, k);
+        std::sort(v.rbegin(), v.rend());
+        for (std::size_t i = 0; i < std::min<std::size_t>(15, v.size()); ++i)
+            std::fprintf(stderr, "  %8.1f ms %5.1f%%  layer %s\n", v[i].first, 100 * v[i].first / m_total,
+                         v[i].second.c_str());
+    }
+
+private:
+    std::map<std::string, std::pair<double, int>> m_by_class;
+    std::map<std::string, double> m_by_layer;
+    double m_total = 0;
+    std::mutex m_mu;
+};
 
 class KerasModel final : public TorchModel {
 public:
@@ -587,6 +700,7 @@ public:
             throw ModelError{Errc::unsupported,
                              "models with " + std::to_string(m_inputs.size()) + " inputs are not supported"};
         fuse_upsample_conv();
+        fold_batchnorm_activation();
         for (std::size_t i = 0; i < m_nodes.size(); ++i)
             for (int in : m_nodes[i].inputs)
                 m_nodes[static_cast<std::size_t>(in)].last_use = static_cast<int>(i);
@@ -612,6 +726,11 @@ protected:
             if (it == m_index.end()) throw ModelError{Errc::not_found, "has no layer '" + name + "'"};
             extra.push_back(it->second);
         }
+        // The fused program (BatchNormalization, ReLU and ZeroPadding2D folded
+        // into convolutions) unless a caller wants a value it does not compute.
+        bool fused = m_fused && !m_trace;
+        for (int e : extra)
+            if (!m_nodes[static_cast<std::size_t>(e)].exact) fused = false;
         std::vector<Tensor> vals(m_nodes.size());
         std::vector<int> keep(m_nodes.size(), 0);
         for (int e : extra)
@@ -619,12 +738,17 @@ protected:
         for (std::size_t i = 0; i < m_nodes.size(); ++i) {
             if (options.cancel.cancelled()) throw Cancelled{};
             const auto& n = m_nodes[i];
+            const auto t0 = m_profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
             try {
-                vals[i] = eval(n, vals, x);
+                if (fused && n.alias)
+                    vals[i] = vals[static_cast<std::size_t>(n.inputs[0])];
+                else
+                    vals[i] = fused ? eval_fused(n, vals, x) : eval(n, vals, x);
             } catch (const c10::Error& e) {
                 throw ModelError{Errc::invalid_argument, "layer '" + n.name + "' (" + n.cls + ") failed: " +
                                                              std::string(e.what_without_backtrace()).substr(0, 300)};
             }
+            if (m_profile) m_profile->add(n, std::chrono::steady_clock::now() - t0, fused);
             if (m_trace) m_trace(i, vals[i]);
             for (int in : n.inputs) {
                 auto& node = m_nodes[static_cast<std::size_t>(in)];
@@ -645,6 +769,35 @@ protected:
 
 private:
     Tensor p(const std::string& k) const { return k.empty() ? Tensor() : m_params.get(k); }
+
+    /// A convolution with the fused parts: folded BatchNormalization weights,
+    /// a folded ZeroPadding2D and the activation applied in place.
+    Tensor eval_fused(const Node& n, const std::vector<Tensor>& v, const Tensor& input) const {
+        if ((n.op != Op::conv && n.op != Op::depthwise) || n.scale > 1 ||
+            (n.fw.empty() && n.fact == 0 && !n.fpad[0] && !n.fpad[1] && !n.fpad[2] && !n.fpad[3]))
+            return eval(n, v, input);
+        Tensor x = v[static_cast<std::size_t>(n.inputs[0])];
+        std::vector<std::int64_t> padding{0, 0};
+        if (n.same) {
+            auto [t, b] = same_pad(x.size(2), n.kh, n.sh, n.dh);
+            auto [l, r] = same_pad(x.size(3), n.kw, n.sw, n.dw);
+            if (t == b && l == r)
+                padding = {t, l};
+            else
+                x = torch::constant_pad_nd(x, {l, r, t, b}, 0);
+        } else if (n.fpad[0] || n.fpad[1] || n.fpad[2] || n.fpad[3]) {
+            if (n.fpad[0] == n.fpad[1] && n.fpad[2] == n.fpad[3])
+                padding = {n.fpad[2], n.fpad[0]};
+            else
+                x = torch::constant_pad_nd(x, {n.fpad[0], n.fpad[1], n.fpad[2], n.fpad[3]}, 0);
+        }
+        Tensor y = conv2d_cpu_aware(x, p(n.fw.empty() ? n.w : n.fw), p(n.fw.empty() ? n.bias : n.fb), {n.sh, n.sw},
+                                    padding, {n.dh, n.dw}, n.groups);
+        y = apply_act(y, n.act);
+        if (n.fact == 1) y.relu_();
+        if (n.fact == 2) y.clamp_(0.0, n.fmax);
+        return y;
+    }
 
     Tensor eval(const Node& n, const std::vector<Tensor>& v, const Tensor& input) const {
         auto in = [&](std::size_t k) -> const Tensor& { return v[static_cast<std::size_t>(n.inputs[k])]; };
@@ -837,6 +990,86 @@ private:
         }
     }
 
+    /// Folds, for the fused forward, each BatchNormalization into the
+    /// convolution before it (the convolution's only consumer, no activation
+    /// of its own): w' = w·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β, computed in
+    /// fp64 and stored in fp32; then a ReLU (plain or clipped, the MobileNet
+    /// ReLU6) or Activation(relu) after such a convolution is applied in place
+    /// on its output; and a ZeroPadding2D whose only consumer is a "valid"
+    /// convolution becomes that convolution's padding. The original weights
+    /// stay for the unfused forward (trace hook, intermediate extra outputs).
+    void fold_batchnorm_activation() {
+        std::vector<int> consumers(m_nodes.size(), 0);
+        for (const auto& n : m_nodes)
+            for (int in : n.inputs)
+                ++consumers[static_cast<std::size_t>(in)];
+        for (int o : m_outputs)
+            consumers[static_cast<std::size_t>(o)] += 1000;  // never fold a graph output away
+        auto is_conv = [](const Node& n) {
+            return (n.op == Op::conv || n.op == Op::depthwise) && n.scale == 1 && n.act == Act::linear;
+        };
+        int folded_bn = 0, folded_act = 0, folded_pad = 0;
+        for (auto& n : m_nodes) {
+            if (n.inputs.size() != 1) continue;
+            const auto pi = static_cast<std::size_t>(n.inputs[0]);
+            Node& prev = m_nodes[pi];
+            if (n.op == Op::batchnorm && is_conv(prev) && consumers[pi] == 1 && prev.fw.empty() && prev.fact == 0) {
+                auto d = [&](const std::string& k) { return m_params.fp32().at(k).to(torch::kDouble); };
+                const Tensor w = d(prev.w);
+                const std::int64_t O = w.size(0);
+                const auto opts = w.options();
+                const Tensor gamma = n.gamma.empty() ? torch::ones({O}, opts) : d(n.gamma).reshape({O});
+                const Tensor beta = n.beta.empty() ? torch::zeros({O}, opts) : d(n.beta).reshape({O});
+                const Tensor scale = gamma / torch::sqrt(d(n.var).reshape({O}) + n.a);
+                const Tensor b0 = prev.bias.empty() ? torch::zeros({O}, opts) : d(prev.bias).reshape({O});
+                prev.fw = prev.w + "#bnfold";
+                prev.fb = prev.w + "#bnfold_bias";
+                m_params.add(prev.fw, conv_weight_cl((w * scale.view({O, 1, 1, 1})).to(torch::kFloat)));
+                m_params.add(prev.fb, ((b0 - d(n.mean).reshape({O})) * scale + beta).to(torch::kFloat).contiguous());
+                prev.exact = false;
+                n.alias = true;
+                ++folded_bn;
+                continue;
+            }
+            // The convolution a value comes from, through folded BatchNormalizations.
+            std::size_t ci = pi;
+            bool single = consumers[pi] == 1;
+            if (m_nodes[ci].alias && m_nodes[ci].op == Op::batchnorm) {
+                ci = static_cast<std::size_t>(m_nodes[ci].inputs[0]);
+                single = single && consumers[ci] == 1;
+            }
+            Node& conv = m_nodes[ci];
+            const bool relu = n.op == Op::relu && n.b == 0.0 && n.c == 0.0;
+            const bool act_relu = n.op == Op::activation && (n.act == Act::relu || n.act == Act::relu6);
+            if ((relu || act_relu) && single && is_conv(conv) && conv.fact == 0) {
+                const bool clip = relu ? n.has_max : n.act == Act::relu6;
+                conv.fact = clip ? 2 : 1;
+                conv.fmax = relu ? n.a : 6.0;
+                conv.exact = false;
+                prev.exact = false;
+                n.alias = true;
+                ++folded_act;
+            }
+        }
+        // ZeroPadding2D → the "valid" convolution that is its only consumer.
+        for (std::size_t j = 0; j < m_nodes.size(); ++j) {
+            Node& c = m_nodes[j];
+            if (c.op != Op::conv && c.op != Op::depthwise) continue;
+            if (c.same || c.scale != 1 || c.inputs.size() != 1) continue;
+            const auto zi = static_cast<std::size_t>(c.inputs[0]);
+            Node& z = m_nodes[zi];
+            if (z.op != Op::zeropad || consumers[zi] != 1 || z.alias) continue;
+            std::copy(std::begin(z.pad), std::end(z.pad), std::begin(c.fpad));
+            z.alias = true;
+            z.exact = false;
+            ++folded_pad;
+        }
+        m_fused = folded_bn + folded_act + folded_pad > 0;
+        if (m_fused)
+            spdlog::debug("model {}: folded {} BatchNormalization, {} ReLU, {} ZeroPadding2D into convolutions",
+                          m_info.id, folded_bn, folded_act, folded_pad);
+    }
+
     /// Peak live activations per input pixel from a dry run on a small input.
     void estimate() {
         const std::int64_t h = m_info.fixed_height ? m_info.fixed_height : 24;
@@ -884,6 +1117,11 @@ private:
     std::vector<int> m_inputs, m_outputs;
     std::map<std::string, int> m_index;
     std::function<void(std::size_t, const Tensor&)> m_trace;
+    bool m_fused = false;
+    std::unique_ptr<LayerProfile> m_profile = LayerProfile::from_env();
+
+protected:
+    bool splittable() const override { return !m_trace; }
 };
 
 // ---------------------------------------------------------------------------
@@ -1116,6 +1354,8 @@ protected:
             m_dtype = dtype;
         }
     }
+    // A TorchScript graph may mix batch items; it gets the batch whole.
+    bool splittable() const override { return false; }
     std::vector<Tensor> forward(const Tensor& x, const RunOptions&, torch::Dtype) override {
         auto out = m_module.forward({x.contiguous()});
         if (out.isTensor()) return {out.toTensor()};
@@ -1395,6 +1635,7 @@ public:
 private:
     void attach(TorchModel& m) {
         m.policy = [p = m_policy] { return p->effective(); };
+        m.set_threads(m_device_info.kind == DeviceKind::cpu ? m_device_info.threads : 1);
     }
 
     DeviceInfo m_device_info;
