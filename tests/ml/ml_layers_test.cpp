@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "atelier/ml/runtime.h"
 #include "ml_reference.h"
 
@@ -19,7 +21,8 @@ std::shared_ptr<Runtime> runtime() {
 }
 
 /// input(C channels) -> each of `layers` in a chain (or as given by inbound) -> output = last layer.
-Result<std::shared_ptr<Model>> build(const json& layers, int channels, std::map<std::string, TensorF32> weights) {
+Result<std::shared_ptr<Model>> build(const json& layers, int channels, std::map<std::string, TensorF32> weights,
+                                     Runtime* rt = nullptr) {
     json all = json::array();
     all.push_back({{"class_name", "InputLayer"},
                    {"name", "in"},
@@ -44,7 +47,7 @@ Result<std::shared_ptr<Model>> build(const json& layers, int channels, std::map<
     if (!g) return g.error();
     ModelInfo info;
     info.id = "test";
-    return runtime()->load_layers(LayersModel{*g, std::move(weights)}, info);
+    return (rt ? rt : runtime().get())->load_layers(LayersModel{*g, std::move(weights)}, info);
 }
 
 json layer(const std::string& cls, const std::string& name, json cfg) {
@@ -311,6 +314,105 @@ TEST(Layers, PixelShuffle3x4x8xLeakyReluGlobalMax) {
             want = std::max(want, v > 0 ? v : 0.1F * v);
         }
         EXPECT_NEAR(y.data[static_cast<std::size_t>(c)], want, 1e-6);
+    }
+}
+
+namespace {
+
+/// A MobileNetV2-style block: ZeroPadding2D + strided depthwise + BN + ReLU6,
+/// 1×1 conv + BN, then Activation(relu) — what the load-time folding fuses.
+Result<std::shared_ptr<Model>> mobilenet_block(Runtime* rt = nullptr) {
+    auto bn = [](const std::string& n, std::uint32_t seed, std::map<std::string, TensorF32>& w) {
+        w[n + "/gamma"] = ref::random({8}, seed, 0.5F, 2.0F);
+        w[n + "/beta"] = ref::random({8}, seed + 1);
+        w[n + "/moving_mean"] = ref::random({8}, seed + 2);
+        w[n + "/moving_variance"] = ref::random({8}, seed + 3, 0.1F, 2.0F);
+        return layer("BatchNormalization", n, {{"axis", -1}, {"epsilon", 0.001}});
+    };
+    std::map<std::string, TensorF32> w;
+    w["d/depthwise_kernel"] = ref::random({3, 3, 4, 2}, 60);
+    w["c/kernel"] = ref::random({1, 1, 8, 8}, 61);
+    json layers = json::array(
+        {layer("ZeroPadding2D", "p", {{"padding", {{0, 1}, {0, 1}}}}),
+         layer("DepthwiseConv2D", "d",
+               {{"kernel_size", {3, 3}},
+                {"strides", {2, 2}},
+                {"padding", "valid"},
+                {"depth_multiplier", 2},
+                {"use_bias", false}}),
+         bn("bn1", 70, w), layer("ReLU", "r1", {{"max_value", 6.0}}),
+         layer("Conv2D", "c", {{"filters", 8}, {"kernel_size", {1, 1}}, {"padding", "same"}, {"use_bias", false}}),
+         bn("bn2", 80, w), layer("Activation", "a", {{"activation", "relu"}})});
+    return build(layers, 4, std::move(w), rt);
+}
+
+}  // namespace
+
+TEST(Layers, FoldedBatchNormReluAndPaddingMatchTheLayerByLayerResult) {
+    auto m = mobilenet_block();
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    const auto x = ref::random({3, 11, 10, 4}, 90, -3.0F, 3.0F);
+    // Asking for "bn1" (a value the folded program does not compute) runs
+    // the graph layer by layer; "r1" is computed by the folded program.
+    RunOptions unfused, fused;
+    unfused.extra_outputs = {"bn1", "r1"};
+    fused.extra_outputs = {"r1"};
+    auto a = (*m)->run(x, unfused);
+    auto b = (*m)->run(x, fused);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ((*a)[0].shape, (std::vector<std::int64_t>{3, 5, 5, 8}));
+    EXPECT_LT(ref::max_abs_diff((*a)[0], (*b)[0]), 1e-4);
+    EXPECT_LT(ref::max_abs_diff((*a)[2], (*b)[1]), 1e-4);
+    // the BN output really is before the ReLU6 (negative values present)
+    EXPECT_LT(*std::min_element((*a)[1].data.begin(), (*a)[1].data.end()), 0.0F);
+    EXPECT_GE(*std::min_element((*b)[1].data.begin(), (*b)[1].data.end()), 0.0F);
+    EXPECT_LE(*std::max_element((*b)[1].data.begin(), (*b)[1].data.end()), 6.0F);
+}
+
+TEST(Layers, ResidualScalingFoldedIntoTheAddition) {
+    // Conv2D → MultiplyBeta → Add(input, ·): the add computes input + β·conv in one pass.
+    const auto x = ref::random({1, 5, 6, 4}, 92), k = ref::random({3, 3, 4, 4}, 93), b = ref::random({4}, 94);
+    json l = json::array(
+        {layer("Conv2D", "c", {{"filters", 4}, {"kernel_size", {3, 3}}, {"padding", "same"}, {"use_bias", true}}),
+         layer("MultiplyBeta", "mb", {{"beta", 0.2}}), layer("Add", "add", json::object())});
+    l[2]["inbound_nodes"] = json::array(
+        {json::array({json::array({"in", 0, 0, json::object()}), json::array({"mb", 0, 0, json::object()})})});
+    auto m = build(l, 4, {{"c/kernel", k}, {"c/bias", b}});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    const auto want = ref::axpy(ref::conv2d(x, k, &b, 1, 1, true), 0.2F, x);
+    EXPECT_LT(ref::max_abs_diff(run1(**m, x), want), 1e-5);
+    RunOptions ro;  // the scaled value itself, asked for, comes from the layer-by-layer path
+    ro.extra_outputs = {"mb"};
+    auto r = (*m)->run(x, ro);
+    ASSERT_TRUE(r.ok());
+    EXPECT_LT(ref::max_abs_diff((*r)[1], ref::map(ref::conv2d(x, k, &b, 1, 1, true), [](float v) { return 0.2F * v; })),
+              1e-5);
+}
+
+TEST(Layers, BatchSplitAcrossThreadsGivesThePerImageResults) {
+    // A batch on several CPU threads is shared out in chunks to workers.
+    for (int threads : {1, 2}) {
+        RuntimeOptions o;
+        o.threads = threads;
+        auto rt = Runtime::create(o);
+        ASSERT_TRUE(rt.ok());
+        auto m = mobilenet_block(rt->get());
+        ASSERT_TRUE(m.ok()) << m.error().message;
+        const std::int64_t n = 9;
+        const auto x = ref::random({n, 11, 10, 4}, 91, -3.0F, 3.0F);
+        auto all = (*m)->run(x, RunOptions{});
+        ASSERT_TRUE(all.ok()) << all.error().message;
+        ASSERT_EQ((*all)[0].dim(0), n);
+        const std::size_t in_per = x.data.size() / n, out_per = (*all)[0].data.size() / n;
+        for (std::int64_t i = 0; i < n; ++i) {
+            TensorF32 one({1, 11, 10, 4});
+            std::copy_n(x.data.begin() + static_cast<std::ptrdiff_t>(i * in_per), in_per, one.data.begin());
+            auto r = (*m)->run(one, RunOptions{});
+            ASSERT_TRUE(r.ok());
+            for (std::size_t k = 0; k < out_per; ++k)
+                ASSERT_NEAR((*r)[0].data[k], (*all)[0].data[i * out_per + k], 1e-5)
+                    << "threads " << threads << " image " << i;
+        }
     }
 }
 

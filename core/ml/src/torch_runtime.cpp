@@ -4,6 +4,8 @@
 // The one translation unit of core/ml that includes Torch (see PLATFORM.md:
 // each such TU costs ~20 s and 1.5 GB to compile).
 
+#include <c10/core/CPUAllocator.h>
+#include <c10/core/impl/alloc_cpu.h>
 #include <omp.h>
 #include <torch/script.h>
 #include <torch/torch.h>
@@ -19,6 +21,7 @@
 #include <regex>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -78,6 +81,93 @@ TensorF32 from_torch(const Tensor& t0) {
     return out;
 }
 
+/// The CPU allocator the runtime installs (c10::SetCPUAllocator): blocks of
+/// 1 MiB and more are kept when freed and handed out again for a request of
+/// the same or a somewhat smaller size. glibc serves such sizes (above its 32
+/// MiB mmap threshold always) with a fresh mmap, so every layer output was
+/// page-faulted and zeroed by the kernel again: a 64 MB activation cost ~60 ms
+/// to allocate and first touch against ~30 ms to write (measured on dev-2c).
+/// Cached bytes are capped (kCap) and trimmed to kKeep when no run is active,
+/// so an idle app does not hold a run's peak. Thread-safe (one mutex).
+class CachingCpuAllocator final : public c10::Allocator {
+public:
+    static CachingCpuAllocator& instance() {
+        static auto* a = new CachingCpuAllocator;  // never destroyed: tensors may be freed during exit
+        return *a;
+    }
+    c10::DataPtr allocate(std::size_t n) const override {
+        void* p = n >= kMin ? instance().take(n) : (n ? c10::alloc_cpu(n) : nullptr);
+        return {p, p, &release, c10::Device(c10::DeviceType::CPU)};
+    }
+    c10::DeleterFnPtr raw_deleter() const override { return &release; }
+    static void release(void* p) {
+        if (p) instance().give(p);
+    }
+    /// Frees cached blocks until at most `keep` bytes stay cached.
+    void trim(std::size_t keep) {
+        std::lock_guard lk(m_mu);
+        while (m_cached > keep && !m_free.empty()) {
+            auto it = std::prev(m_free.end());  // largest first
+            m_cached -= it->first;
+            m_size.erase(it->second);
+            c10::free_cpu(it->second);
+            m_free.erase(it);
+        }
+    }
+    static constexpr std::size_t kMin = 1u << 20, kCap = std::size_t{2} << 30, kKeep = std::size_t{256} << 20;
+
+private:
+    void* take(std::size_t n) {
+        {
+            std::lock_guard lk(m_mu);
+            auto it = m_free.lower_bound(n);  // smallest cached block that fits, if not much larger
+            if (it != m_free.end() && it->first <= n + n / 4) {
+                void* p = it->second;
+                m_cached -= it->first;
+                m_free.erase(it);
+                return p;
+            }
+        }
+        const std::size_t sz = (n + 4095) & ~std::size_t{4095};
+        void* p = c10::alloc_cpu(sz);
+        std::lock_guard lk(m_mu);
+        m_size[p] = sz;
+        return p;
+    }
+    void give(void* p) {
+        std::unique_lock lk(m_mu);
+        auto it = m_size.find(p);
+        if (it == m_size.end()) {  // a small block
+            lk.unlock();
+            c10::free_cpu(p);
+            return;
+        }
+        if (m_cached + it->second > kCap) {
+            m_size.erase(it);
+            lk.unlock();
+            c10::free_cpu(p);
+            return;
+        }
+        m_cached += it->second;
+        m_free.emplace(it->second, p);
+    }
+    std::mutex m_mu;
+    std::multimap<std::size_t, void*> m_free;       ///< cached blocks by size
+    std::unordered_map<void*, std::size_t> m_size;  ///< every large block, cached or in use
+    std::size_t m_cached = 0;
+};
+
+/// Counts runs in flight; the last one out trims the allocator's cache.
+std::atomic<int> g_active_runs{0};
+struct ActiveRun {
+    ActiveRun() { ++g_active_runs; }
+    ~ActiveRun() {
+        if (--g_active_runs == 0) CachingCpuAllocator::instance().trim(CachingCpuAllocator::kKeep);
+    }
+    ActiveRun(const ActiveRun&) = delete;
+    ActiveRun& operator=(const ActiveRun&) = delete;
+};
+
 bool cpu_has(const sysinfo::CpuInfo& cpu, std::string_view flag) {
     return std::find(cpu.flags.begin(), cpu.flags.end(), flag) != cpu.flags.end();
 }
@@ -122,6 +212,7 @@ public:
             return fail(Errc::unsupported, "fp16 inference needs a CUDA device; use fp32 or bf16 on the CPU");
         std::lock_guard lk(m_mu);
         c10::InferenceMode guard;
+        ActiveRun active;
         try {
             auto outs = forward_checked(input, options, p);
             bool retried = false;
@@ -172,26 +263,38 @@ protected:
         Tensor x = to_torch(input).permute({0, 3, 1, 2});  // channels_last-strided NCHW view
         x = x.to(m_device, dtype).contiguous(at::MemoryFormat::ChannelsLast);
         const std::int64_t n = x.size(0);
-        if (!m_device.is_cpu() || m_threads < 2 || n < 2 || !splittable()) return forward(x, options, dtype);
+        if (!m_device.is_cpu() || n < 2 || (m_threads < 2 && n <= kMaxChunk) || !splittable())
+            return forward(x, options, dtype);
         return forward_split(x, options, dtype);
     }
+
+    /// The largest batch one CPU worker runs at once (MobileNetV2, 1 thread:
+    /// batch 32 in one pass cost 19 ms CPU per image, chunks of 4 about 13).
+    static constexpr std::int64_t kMaxChunk = 4;
 
     /// Whether forward() may run on several threads at once (parameters
     /// already prepared, no shared mutable state).
     virtual bool splittable() const { return true; }
 
-    /// A batch on the CPU with several threads: the images are shared out in
-    /// small chunks to one worker per thread, each running the graph with one
+    /// A batch on the CPU: the images are shared out in chunks of at most
+    /// kMaxChunk to one worker per thread, each running the graph with one
     /// OpenMP thread, instead of every layer being split across threads.
     /// Chunks keep activations closer to cache size, and no layer waits at
     /// an OpenMP barrier for a thread the OS has descheduled (on a busy
     /// machine two intra-op threads were measured several times slower than
-    /// one). Outputs are concatenated in batch order.
+    /// one). With one thread the chunks run in the calling thread. Outputs
+    /// are concatenated in batch order.
     std::vector<Tensor> forward_split(const Tensor& x, const RunOptions& options, torch::Dtype dtype) {
         const std::int64_t n = x.size(0);
         const int workers = static_cast<int>(std::min<std::int64_t>(m_threads, n));
-        const std::int64_t chunk = std::clamp<std::int64_t>((n + 4 * workers - 1) / (4 * workers), 1, 4);
+        const std::int64_t chunk = std::clamp<std::int64_t>((n + 2 * workers - 1) / (2 * workers), 1, kMaxChunk);
         const std::int64_t chunks = (n + chunk - 1) / chunk;
+        if (workers == 1) {
+            std::vector<std::vector<Tensor>> parts;
+            for (std::int64_t b = 0; b < n; b += chunk)
+                parts.push_back(forward(x.slice(0, b, std::min(n, b + chunk)), options, dtype));
+            return concat_parts(parts);
+        }
         std::vector<std::vector<Tensor>> parts(static_cast<std::size_t>(chunks));
         std::atomic<std::int64_t> next{0};
         std::atomic<bool> failed{false};
@@ -218,6 +321,10 @@ protected:
         for (auto& t : pool)
             t.join();
         if (error) std::rethrow_exception(error);
+        return concat_parts(parts);
+    }
+
+    static std::vector<Tensor> concat_parts(const std::vector<std::vector<Tensor>>& parts) {
         std::vector<Tensor> outs;
         for (std::size_t k = 0; k < parts[0].size(); ++k) {
             std::vector<Tensor> pieces;
@@ -423,8 +530,10 @@ struct Node {
     int fact = 0;                         ///< conv: fused activation 0 none, 1 relu, 2 relu clipped at fmax
     double fmax = 0;                      ///< conv: the clip of fact 2
     std::int64_t fpad[4] = {0, 0, 0, 0};  ///< conv: a ZeroPadding2D folded in (left, right, top, bottom)
-    bool alias = false;                   ///< fused: this node's value is its input's (folded into the producer)
-    bool exact = true;  ///< fused: this node's value is its own (false when a successor was folded in)
+    int fscaled = -1;                     ///< add: index of the input whose MultiplyBeta was folded in (factor fscale)
+    double fscale = 1;
+    bool alias = false;  ///< fused: this node's value is its input's (folded into the producer)
+    bool exact = true;   ///< fused: this node's value is its own (false when a successor was folded in)
 };
 
 int keras_axis_to_nchw(int axis, int rank) {
@@ -773,6 +882,11 @@ private:
     /// A convolution with the fused parts: folded BatchNormalization weights,
     /// a folded ZeroPadding2D and the activation applied in place.
     Tensor eval_fused(const Node& n, const std::vector<Tensor>& v, const Tensor& input) const {
+        if (n.op == Op::add && n.fscaled >= 0) {  // a + β·b in one pass
+            const Tensor& scaled = v[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(n.fscaled)])];
+            const Tensor& other = v[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(1 - n.fscaled)])];
+            return torch::add(other, scaled, n.fscale);
+        }
         if ((n.op != Op::conv && n.op != Op::depthwise) || n.scale > 1 ||
             (n.fw.empty() && n.fact == 0 && !n.fpad[0] && !n.fpad[1] && !n.fpad[2] && !n.fpad[3]))
             return eval(n, v, input);
@@ -1064,10 +1178,28 @@ private:
             z.exact = false;
             ++folded_pad;
         }
-        m_fused = folded_bn + folded_act + folded_pad > 0;
+        // Add(a, MultiplyBeta(b)) (the ESRGAN residual scaling) → one a + β·b.
+        int folded_scale = 0;
+        for (auto& n : m_nodes) {
+            if (n.op != Op::add || n.inputs.size() != 2 || n.inputs[0] == n.inputs[1]) continue;
+            for (int k = 0; k < 2; ++k) {
+                const auto mi = static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(k)]);
+                Node& mul = m_nodes[mi];
+                if (mul.op != Op::multiply_const || consumers[mi] != 1 || mul.alias) continue;
+                mul.alias = true;
+                mul.exact = false;
+                n.fscaled = k;
+                n.fscale = mul.a;
+                ++folded_scale;
+                break;
+            }
+        }
+        m_fused = folded_bn + folded_act + folded_pad + folded_scale > 0;
         if (m_fused)
-            spdlog::debug("model {}: folded {} BatchNormalization, {} ReLU, {} ZeroPadding2D into convolutions",
-                          m_info.id, folded_bn, folded_act, folded_pad);
+            spdlog::debug(
+                "model {}: folded {} BatchNormalization, {} ReLU, {} ZeroPadding2D into convolutions, {} "
+                "MultiplyBeta into additions",
+                m_info.id, folded_bn, folded_act, folded_pad, folded_scale);
     }
 
     /// Peak live activations per input pixel from a dry run on a small input.
@@ -1745,6 +1877,8 @@ Result<std::shared_ptr<Runtime>> Runtime::create(const RuntimeOptions& options) 
     if (options.precision == Precision::bf16 && !d.bf16)
         return fail(Errc::unsupported, "this CPU has no AVX-512 for bf16 inference; use fp32");
     if (d.kind == DeviceKind::cpu) at::set_num_threads(d.threads);
+    static std::once_flag allocator_once;
+    std::call_once(allocator_once, [] { c10::SetCPUAllocator(&CachingCpuAllocator::instance(), 1); });
     return std::shared_ptr<Runtime>(std::make_shared<TorchRuntime>(std::move(d), options));
 }
 
