@@ -19,10 +19,13 @@ run imageio "$B/bench_imageio" --atelier "$BUILD_DIR/app/cli/atelier" --reps 5
 if [[ -x "$B/bench_market" ]]; then run market "$B/bench_market" --seconds 8 --connections 64; fi
 # Catalog: a synthetic library of CATALOG_ASSETS (default 1,000,000) assets is
 # generated once into $BUILD_DIR/bench-catalog-library (a few minutes).
+# CATALOG_TAG_SET=realistic: ~67 tags per asset as the taggers write them
+# (for the database size per asset; its own folder).
 CATALOG_LIB=$BUILD_DIR/bench-catalog-library-${CATALOG_ASSETS:-1000000}
+[[ ${CATALOG_TAG_SET:-compact} == compact ]] || CATALOG_LIB=$BUILD_DIR/bench-catalog-$CATALOG_TAG_SET-${CATALOG_ASSETS:-1000000}
 if [[ ! -f $CATALOG_LIB/library.db ]] && { ((${#want[@]} == 0)) || [[ " ${want[*]} " =~ " catalog " ]]; }; then
   python3 "$ROOT/tests/bench/catalog_generate.py" --atelier "$BUILD_DIR/app/cli/atelier" \
-    --library "$CATALOG_LIB" --assets "${CATALOG_ASSETS:-1000000}" >&2
+    --library "$CATALOG_LIB" --assets "${CATALOG_ASSETS:-1000000}" --tag-set "${CATALOG_TAG_SET:-compact}" >&2
 fi
 run catalog "$B/bench_catalog" --library "$CATALOG_LIB" --work "$BUILD_DIR/bench-catalog-work"
 # Desktop app (needs a display: runs under xvfb-run). ASSETS=100000 by default.
@@ -32,5 +35,7 @@ run studio env XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" xvfb-run -a -s
 run upscale "$B/bench_upscale" --reps 3
 run upscale_peak "$B/bench_upscale" --peak
 run tagging "$B/bench_tagging" --images 20 --hashes 1000000 --queries 5000 --ml-threads 1
+# MobileNetV2 alone: fp32/bf16, 1 and 2 threads, batch 1/8/32, and bf16's quality cost.
+run mobilenet "$B/bench_tagging" --ml-only 1 --ml-threads 2 --ml-reps 5
 
 run provenance "$B/bench_provenance" --reps 15

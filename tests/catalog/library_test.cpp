@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "atelier/catalog/library.h"
 #include "atelier/image/procedural.h"
@@ -419,4 +421,105 @@ TEST(CatalogLibrary, ThumbnailsAreMadeInTheBackgroundAndVersioned) {
     ASSERT_TRUE(lib);
     EXPECT_FALSE(fs::exists(dir / "lib" / "thumbnails" / "v0"));
     EXPECT_TRUE(fs::exists(pa));
+}
+
+TEST(CatalogLibrary, AThumbnailVersionChangeRemakesExactlyTheStaleThumbnails) {
+    const fs::path dir = test::temp_dir("thumbs-stale");
+    auto lib = open_lib(dir / "lib");
+    ASSERT_TRUE(lib);
+    std::vector<AssetId> ids;
+    for (int i = 0; i < 4; ++i) {
+        auto id = lib->add({.file = make_png(dir, "p" + std::to_string(i) + ".png", 10 + i)});
+        ASSERT_TRUE(id.ok());
+        ids.push_back(*id);
+    }
+    auto first = lib->refresh_thumbnails();
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    EXPECT_EQ(first->made, 4u);
+    auto second = lib->refresh_thumbnails();
+    ASSERT_TRUE(second.ok());
+    EXPECT_EQ(second->made, 0u);
+    EXPECT_EQ(second->current, 4u);
+
+    // Asset 0: its hash is a tagger's (never replaced by a thumbnail dHash).
+    // Asset 1: dHash from a thumbnail of an older version (its file is gone
+    // with that version's folder). Asset 2: the file was lost. Asset 3: current.
+    const fs::path db = dir / "lib" / "library.db";
+    exec_sql(db, "UPDATE phashes SET source = 'hash@1', phash = 42 WHERE asset_id = " + std::to_string(ids[0]));
+    exec_sql(db, "UPDATE phashes SET source = 'thumbnail@0', phash = 7 WHERE asset_id = " + std::to_string(ids[1]));
+    auto path_of = [&](AssetId id) { return lib->thumbnail_path(lib->get(id)->hash); };
+    fs::remove(path_of(ids[1]));
+    fs::remove(path_of(ids[2]));
+    const auto t0 = fs::last_write_time(path_of(ids[0]));
+    const auto t3 = fs::last_write_time(path_of(ids[3]));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+
+    auto third = lib->refresh_thumbnails();
+    ASSERT_TRUE(third.ok());
+    EXPECT_EQ(third->made, 2u);
+    EXPECT_EQ(third->current, 2u);
+    EXPECT_TRUE(third->failed.empty());
+    EXPECT_TRUE(fs::exists(path_of(ids[1])));
+    EXPECT_TRUE(fs::exists(path_of(ids[2])));
+    EXPECT_EQ(fs::last_write_time(path_of(ids[0])), t0);  // not remade
+    EXPECT_EQ(fs::last_write_time(path_of(ids[3])), t3);
+    EXPECT_EQ(
+        pragma_text(db,
+                    ("SELECT source || ':' || phash FROM phashes WHERE asset_id = " + std::to_string(ids[0])).c_str()),
+        "hash@1:42");
+    const std::string s1 =
+        pragma_text(db, ("SELECT source FROM phashes WHERE asset_id = " + std::to_string(ids[1])).c_str());
+    EXPECT_EQ(s1, thumbnail_hash_source());
+    EXPECT_NE(pragma_text(db, ("SELECT phash FROM phashes WHERE asset_id = " + std::to_string(ids[1])).c_str()), "7");
+    // Only the given assets when asked.
+    fs::remove(path_of(ids[2]));
+    fs::remove(path_of(ids[3]));
+    const std::vector<AssetId> only = {ids[3]};
+    auto fourth = lib->refresh_thumbnails(only);
+    ASSERT_TRUE(fourth.ok());
+    EXPECT_EQ(fourth->visited, 1u);
+    EXPECT_EQ(fourth->made, 1u);
+    EXPECT_FALSE(fs::exists(path_of(ids[2])));
+}
+
+TEST(CatalogLibrary, TempFilesOfRoundOneCopiesNextToBlobsAreRemovedAtOpen) {
+    const fs::path dir = test::temp_dir("blob-dir-temps");
+    {
+        auto lib = open_lib(dir / "lib");
+        ASSERT_TRUE(lib);
+        ASSERT_TRUE(lib->add({.file = make_png(dir, "a.png", 3), .storage = Storage::blob}).ok());
+    }
+    const fs::path sub = dir / "lib" / "blobs" / "ab";
+    fs::create_directories(sub);
+    const auto two_hours_ago = fs::file_time_type::clock::now() - std::chrono::hours(2);
+    for (const char* n : {".tmp-123.png", ".tmp-456.jpg", "abcdef.png", ".tmp-789.png"}) {
+        std::ofstream(sub / n) << "x";
+        if (std::string(n) != ".tmp-789.png") fs::last_write_time(sub / n, two_hours_ago);
+    }
+    fs::remove(dir / "lib" / ".swept-blob-dir-temps");
+    auto blob_count = [&] {
+        std::size_t n = 0;
+        for (const auto& e : fs::recursive_directory_iterator(dir / "lib" / "blobs"))
+            n +=
+                e.is_regular_file() && e.path().extension() == ".png" && !e.path().filename().string().starts_with(".");
+        return n;
+    };
+    const std::size_t blobs_before = blob_count();
+    {
+        auto lib = open_lib(dir / "lib");
+        ASSERT_TRUE(lib);
+    }
+    EXPECT_FALSE(fs::exists(sub / ".tmp-123.png"));
+    EXPECT_FALSE(fs::exists(sub / ".tmp-456.jpg"));
+    EXPECT_TRUE(fs::exists(sub / ".tmp-789.png"));  // young: maybe still being written
+    EXPECT_TRUE(fs::exists(sub / "abcdef.png"));    // not a temp file
+    EXPECT_EQ(blob_count(), blobs_before);
+    EXPECT_FALSE(fs::exists(dir / "lib" / ".swept-blob-dir-temps"));
+    fs::last_write_time(sub / ".tmp-789.png", two_hours_ago);
+    {
+        auto lib = open_lib(dir / "lib");
+        ASSERT_TRUE(lib);
+    }
+    EXPECT_FALSE(fs::exists(sub / ".tmp-789.png"));
+    EXPECT_TRUE(fs::exists(dir / "lib" / ".swept-blob-dir-temps"));  // not swept again
 }

@@ -355,7 +355,7 @@ Result<ImportReport> Library::import(std::span<const fs::path> paths, const Impo
                 s->bind(5, prov->manifest_json);
                 ATELIER_TRY(s->run());
             }
-            ATELIER_TRY(impl.refresh_fts(id));
+            ATELIER_TRY(impl.refresh_fts(id, false));
             ATELIER_TRY(remember_source(id));
             entry.status = ImportEntry::Status::added;
             entry.id = id;
@@ -406,6 +406,7 @@ Result<AssetId> Library::add(const NewAsset& asset) {
         if (!row) return std::move(row).error();
         if (*row) id = s->int64(0);
     }
+    const bool existed = id != 0;
     if (id == 0) {
         auto ins = impl.db.cached(sql::kInsertAsset);
         if (!ins) return std::move(ins).error();
@@ -424,7 +425,7 @@ Result<AssetId> Library::add(const NewAsset& asset) {
     ATELIER_TRY(impl.insert_tags(id, asset.tags));
     ATELIER_TRY(impl.insert_keywords(id, asset.keywords));
     ATELIER_TRY(impl.insert_derivations(id, asset.parents));
-    ATELIER_TRY(impl.refresh_fts(id));
+    ATELIER_TRY(impl.refresh_fts(id, existed));
     ++impl.writes;
     ATELIER_TRY(tx->commit());
     return id;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -139,6 +140,40 @@ void remove_stale_blob_temps(const fs::path& dir) {
     }
 }
 
+/// Round-1 builds copied into the blob store through `blobs/xx/.tmp-*` next
+/// to the blobs; a killed import left those behind. Swept once per library
+/// (the marker file `.swept-blob-dir-temps` in the library folder records
+/// it; the temp files now live in `blobs/.tmp/`), files younger than an
+/// hour are left for a later open.
+void sweep_blob_dir_temps(const fs::path& blobs) {
+    const fs::path marker = blobs.parent_path() / ".swept-blob-dir-temps";
+    std::error_code ec;
+    if (fs::exists(marker, ec)) return;
+    bool young_left = false;
+    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(1);
+    for (const auto& dir : fs::directory_iterator(blobs, ec)) {
+        std::error_code dir_ec;
+        const auto name = dir.path().filename().string();
+        if (name.size() != 2 || !dir.is_directory(dir_ec)) continue;
+        for (const auto& e : fs::directory_iterator(dir.path(), dir_ec)) {
+            if (!e.path().filename().string().starts_with(".tmp-")) continue;
+            std::error_code f_ec;
+            const auto t = fs::last_write_time(e.path(), f_ec);
+            if (!f_ec && t > cutoff) {
+                young_left = true;
+                continue;
+            }
+            fs::remove(e.path(), f_ec);
+            if (f_ec) {
+                young_left = true;
+                spdlog::warn("cannot remove the stale temp file '{}': {}", e.path().string(), f_ec.message());
+            }
+        }
+    }
+    if (ec || young_left) return;
+    std::ofstream(marker) << "blobs/xx/.tmp-* swept\n";
+}
+
 }  // namespace
 
 // ---- Impl helpers ------------------------------------------------------------
@@ -152,7 +187,14 @@ fs::path Library::Impl::resolve(std::string_view storage, std::string_view store
     return fs::path(std::string(stored));
 }
 
-Result<void> Library::Impl::refresh_fts(AssetId id) {
+Result<void> Library::Impl::refresh_fts(AssetId id, bool changed) {
+    if (changed) {
+        auto log = db.cached(sql::kLogChange);
+        if (!log) return std::move(log).error();
+        StatementLease s(*log);
+        s->bind(1, id);
+        ATELIER_TRY(s->run());
+    }
     auto del = db.cached(sql::kDeleteFts);
     if (!del) return std::move(del).error();
     {
@@ -336,6 +378,11 @@ Result<Asset> Library::Impl::load(AssetId id) {
 Library::Library(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Library::~Library() = default;
 
+Library::Impl::~Impl() {
+    closing = true;
+    if (reload_thread.joinable()) reload_thread.join();
+}
+
 fs::path Library::default_dir(const Config& config) {
     const std::string p = config.get_string("library.path");
     if (!p.empty()) return p;
@@ -378,6 +425,7 @@ Result<std::unique_ptr<Library>> Library::open(const OpenOptions& options) {
         ATELIER_TRY(paths::ensure_dir(options.dir / "thumbnails"));
         // Blob copies a killed import left half-written (blobs/.tmp/<pid>-*).
         remove_stale_blob_temps(options.dir / "blobs" / ".tmp");
+        sweep_blob_dir_temps(options.dir / "blobs");
         ATELIER_TRY(impl->db.exec(sql::kPruneChanges, "pruning the change log"));
         // Thumbnails of other versions are never read again: drop them.
         std::error_code dir_ec;
@@ -428,8 +476,43 @@ Result<std::int64_t> Library::count() {
 }
 
 namespace {
+
+/// Loads the memory index through a connection of its own (read-only, one
+/// read transaction). `stop` ends it early.
+Result<std::shared_ptr<MemIndex>> load_index(const fs::path& db_path, const std::atomic<bool>* stop) {
+    auto db = sql::Database::open(db_path, sql::Database::Mode::read_only);
+    if (!db) return std::move(db).error();
+    ATELIER_TRY(db->exec("PRAGMA busy_timeout = 5000; BEGIN", "loading the library index"));
+    auto ix = MemIndex::load(*db, stop);
+    if (!ix) return std::move(ix).error();
+    ATELIER_TRY(db->exec("COMMIT", "loading the library index"));
+    // Never current for the caller's connection: its first use catches up
+    // with whatever was written since the load's snapshot.
+    ix->data_version = -1;
+    return std::make_shared<MemIndex>(std::move(ix).value());
+}
+
+/// Starts loading the index again on the Library's reload thread (caller
+/// holds impl.mutex; `mem` is already reset). One reload at a time.
+void start_reload(Library::Impl& impl) {
+    if (impl.reloading.exchange(true)) return;
+    if (impl.reload_thread.joinable()) impl.reload_thread.join();  // the previous one, finished
+    impl.reload_thread = std::thread([&impl] {
+        if (impl.options.on_index_reload) impl.options.on_index_reload();
+        auto ix = load_index(impl.dir / "library.db", &impl.closing);
+        if (ix) {
+            std::lock_guard l(impl.mem_mutex);
+            impl.mem = std::move(ix).value();
+        } else if (ix.error().code != Errc::cancelled) {
+            spdlog::warn("the in-memory index could not be loaded again: {}; searches use SQL", ix.error().message);
+        }
+        impl.reloading = false;
+    });
+}
+
 /// The in-memory index, brought up to date with every write since it was
-/// last used (caller holds impl.mutex); null when not loaded, or when
+/// last used (caller holds impl.mutex); null when not loaded, while it is
+/// loaded again after too many changes (on the reload thread), or when
 /// catching up failed (SQL answers then).
 std::shared_ptr<MemIndex> fresh_index(Library::Impl& impl) {
     std::shared_ptr<MemIndex> ix;
@@ -444,23 +527,17 @@ std::shared_ptr<MemIndex> fresh_index(Library::Impl& impl) {
     if (ix->own_writes == writes && *dv == ix->data_version) return ix;
     // One read transaction: the log, the rows and the tags from one snapshot.
     if (!impl.db.exec("BEGIN", "reading the library changes")) return nullptr;
-    auto caught = ix->catch_up(impl.db);
-    if (caught && !*caught) {
-        // Too much changed (a large import): load it all again, here.
-        auto fresh = MemIndex::load(impl.db);
-        if (fresh) {
-            *ix = std::move(fresh).value();
-            caught = true;
-        } else {
-            caught = std::move(fresh).error();
-        }
-    }
+    auto caught = ix->catch_up(impl.db, impl.options.index_patch_limit);
     auto dv2 = scalar(impl.db, sql::kDataVersion);
     (void)impl.db.exec("COMMIT", "reading the library changes");
     if (!caught || !*caught || !dv2) {
         if (!caught) spdlog::warn("the in-memory index could not catch up: {}", caught.error().message);
-        std::lock_guard l(impl.mem_mutex);
-        if (impl.mem == ix) impl.mem.reset();  // a half-patched index is never used again
+        {
+            std::lock_guard l(impl.mem_mutex);
+            if (impl.mem == ix) impl.mem.reset();  // a half-patched index is never used again
+        }
+        // Too much changed (a large import): load it all again, off this call.
+        if (caught && !*caught) start_reload(impl);
         return nullptr;
     }
     ix->data_version = *dv2;
@@ -470,26 +547,10 @@ std::shared_ptr<MemIndex> fresh_index(Library::Impl& impl) {
 }  // namespace
 
 Result<void> Library::preload_index() {
-    std::int64_t dv = 0;
-    std::uint64_t writes = 0;
-    {
-        std::lock_guard lock(m_impl->mutex);
-        auto v = scalar(m_impl->db, sql::kDataVersion);
-        if (!v) return std::move(v).error();
-        dv = *v;
-        writes = m_impl->writes.load();
-    }
-    auto db = sql::Database::open(db_path(), sql::Database::Mode::read_only);
-    if (!db) return std::move(db).error();
-    ATELIER_TRY(db->exec("PRAGMA busy_timeout = 5000; BEGIN", "loading the library index"));
-    auto ix = MemIndex::load(*db);
+    auto ix = load_index(db_path(), &m_impl->closing);
     if (!ix) return std::move(ix).error();
-    ATELIER_TRY(db->exec("COMMIT", "loading the library index"));
-    ix->data_version = dv;
-    ix->own_writes = writes;
-    auto shared = std::make_shared<MemIndex>(std::move(ix).value());
     std::lock_guard l(m_impl->mem_mutex);
-    m_impl->mem = std::move(shared);
+    m_impl->mem = std::move(ix).value();
     return ok();
 }
 
@@ -740,7 +801,7 @@ Result<void> Library::set_tags(AssetId id, std::string_view source, std::span<co
             ATELIER_TRY(s->run());
         }
         ATELIER_TRY(m_impl->insert_tags(id, own));
-        return m_impl->refresh_fts(id);
+        return m_impl->refresh_fts(id, false);  // insert_tags' UPDATE logged the change
     });
 }
 
@@ -749,7 +810,7 @@ Result<void> Library::set_phash(AssetId id, std::uint64_t phash) {
         auto st = m_impl->db.cached(sql::kUpsertPhash);
         if (!st) return std::move(st).error();
         StatementLease s(*st);
-        s->bind(1, id).bind(2, static_cast<std::int64_t>(phash));
+        s->bind(1, id).bind(2, static_cast<std::int64_t>(phash)).bind(3, thumbnail_hash_source());
         return s->run();
     });
 }
@@ -894,25 +955,96 @@ fs::path Library::thumbnail_path(std::string_view hash) const {
            (std::string(hash) + ".png");
 }
 
+std::string thumbnail_hash_source(int version) {
+    return version == 1 ? std::string("thumbnail") : "thumbnail@" + std::to_string(version);
+}
+
+namespace {
+/// Whether a perceptual-hash source is stale for the current thumbnails:
+/// a thumbnail hash of another version, or no hash at all.
+bool thumbnail_hash_stale(const std::optional<std::string>& source) {
+    if (!source) return true;
+    const bool thumbnail = *source == "thumbnail" || source->starts_with("thumbnail@");
+    return thumbnail && *source != thumbnail_hash_source();
+}
+}  // namespace
+
 Result<fs::path> Library::ensure_thumbnail(AssetId id) {
     auto a = get(id);
     if (!a) return std::move(a).error();
+    std::optional<std::string> source;
+    {
+        std::lock_guard lock(m_impl->mutex);
+        auto st = m_impl->db.cached(sql::kPhashSource);
+        if (!st) return std::move(st).error();
+        StatementLease s(*st);
+        s->bind(1, id);
+        auto row = s->step();
+        if (!row) return std::move(row).error();
+        if (*row) source = s->text(0);
+    }
     const fs::path out = thumbnail_path(a->hash);
     std::error_code ec;
-    if (fs::exists(out, ec) && a->phash) return out;
+    const bool stale_hash = thumbnail_hash_stale(source);
+    if (fs::exists(out, ec) && !stale_hash) return out;
     ATELIER_TRY(paths::ensure_dir(out.parent_path()));
     auto dhash = make_thumbnail_file(a->path, out, imageio::ImageLimits{});
     if (!dhash) return dhash.error().with_context("making the thumbnail of asset " + std::to_string(id));
-    if (!a->phash) {
+    if (stale_hash) {
         std::lock_guard lock(m_impl->mutex);
         auto st = m_impl->db.cached(sql::kInsertThumbnailHash);
         if (!st) return std::move(st).error();
         StatementLease s(*st);
-        s->bind(1, id).bind(2, static_cast<std::int64_t>(*dhash));
+        s->bind(1, id).bind(2, static_cast<std::int64_t>(*dhash)).bind(3, thumbnail_hash_source());
         ATELIER_TRY(s->run());
         ++m_impl->writes;
     }
     return out;
+}
+
+Result<ThumbnailPassReport> Library::refresh_thumbnails(std::span<const AssetId> only, const CancelToken& cancel) {
+    ThumbnailPassReport report;
+    std::vector<AssetId> wanted(only.begin(), only.end());
+    std::sort(wanted.begin(), wanted.end());
+    AssetId after = 0;
+    constexpr std::int64_t kBatch = 1024;
+    while (!cancel.cancelled()) {
+        // A batch of (id, hash, hash source), read under the lock; files are checked and made without it.
+        std::vector<std::tuple<AssetId, std::string, std::optional<std::string>>> batch;
+        {
+            std::lock_guard lock(m_impl->mutex);
+            auto st = m_impl->db.cached(sql::kThumbnailStates);
+            if (!st) return std::move(st).error();
+            StatementLease s(*st);
+            s->bind(1, after).bind(2, kBatch);
+            while (true) {
+                auto row = s->step();
+                if (!row) return std::move(row).error();
+                if (!*row) break;
+                batch.emplace_back(s->int64(0), s->text(1),
+                                   s->is_null(2) ? std::nullopt : std::optional<std::string>(s->text(2)));
+            }
+        }
+        if (batch.empty()) break;
+        after = std::get<0>(batch.back());
+        for (const auto& [id, hash, source] : batch) {
+            if (cancel.cancelled()) break;
+            if (!wanted.empty() && !std::binary_search(wanted.begin(), wanted.end(), id)) continue;
+            ++report.visited;
+            std::error_code ec;
+            if (fs::exists(thumbnail_path(hash), ec) && !thumbnail_hash_stale(source)) {
+                ++report.current;
+                continue;
+            }
+            auto made = ensure_thumbnail(id);
+            if (made)
+                ++report.made;
+            else
+                report.failed.emplace_back(id, made.error().message);
+        }
+    }
+    report.cancelled = cancel.cancelled();
+    return report;
 }
 
 Result<JobHandle> Library::queue_thumbnails(JobQueue& queue, std::vector<AssetId> ids,

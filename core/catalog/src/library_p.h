@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -26,11 +27,18 @@ struct Library::Impl {
     std::atomic<std::uint64_t> writes{0};  // bumped by every write through this Library
     std::mutex mem_mutex;                  // guards `mem`
     std::shared_ptr<struct MemIndex> mem;  // patched in place while `mutex` is held
+    // Background reload of `mem` after too many changes (fresh_index starts it).
+    std::atomic<bool> reloading{false};  // a reload thread is running
+    std::atomic<bool> closing{false};    // the Library is being destroyed: stop the reload
+    std::thread reload_thread;           // joined before the next start and by ~Impl
+    ~Impl();
 
     [[nodiscard]] std::filesystem::path blob_path(std::string_view hash, std::string_view ext) const;
     [[nodiscard]] std::filesystem::path resolve(std::string_view storage, std::string_view stored_path) const;
 
-    Result<void> refresh_fts(AssetId id);
+    /// Rebuilds the asset's full-text row; `changed` (an existing asset
+    /// edited) also logs it in `asset_changes` for the memory indexes.
+    Result<void> refresh_fts(AssetId id, bool changed = true);
     Result<void> insert_generation(AssetId id, const GenerationInfo& g);
     Result<void> insert_tags(AssetId id, std::span<const Tag> tags);
     Result<void> insert_keywords(AssetId id, std::span<const std::string> keywords);

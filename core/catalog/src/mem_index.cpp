@@ -47,7 +47,6 @@ int column_of(const std::string& key) {
     return -1;
 }
 
-/// The row of asset `id`, or -1 when it is newer than the index.
 std::int64_t row_of(const MemIndex& ix, std::int64_t id) {
     const std::size_t n = ix.size();
     // Ids are dense in practice: try the direct slot before searching.
@@ -59,13 +58,26 @@ std::int64_t row_of(const MemIndex& ix, std::int64_t id) {
 
 /// The rows whose text matches one free-text term (FTS5, prefix-matched),
 /// as a bitmap, from the index's cache when it was asked for since the last
-/// change. Reading a common word's doclist costs tens of ms at a million
-/// assets; the cache makes the next page, the facet counts and the next
-/// keystrokes of the same words cost nothing.
-Result<const std::vector<std::uint64_t>*> term_rows(sql::Database& db, const MemIndex& ix, const std::string& term) {
+/// change. A single-token term comes from the text index (common words'
+/// bitmaps + the exact rare tokens it covers); others (phrases such as
+/// "art-deco", prefixes covering many rare tokens) from FTS5's prefix query.
+/// The cache makes the next page, the facet counts and the next keystrokes
+/// of the same words cost nothing.
+Result<const RowBits*> term_rows(sql::Database& db, const MemIndex& ix, const std::string& term,
+                                 const FtsTokenizer* tok) {
     std::string key = fts_match({term}, " ");
     if (auto it = ix.text_rows.find(key); it != ix.text_rows.end()) return &it->second;
     if (ix.text_rows.size() >= 64) ix.text_rows.clear();  // at most 64 words x 125 KB at a million assets
+    if (tok != nullptr && ix.text.loaded) {
+        std::vector<std::string> tokens;
+        tok->tokenize(term, true, [&](std::string_view t) { tokens.emplace_back(t); });
+        if (tokens.size() == 1) {
+            RowBits bits;
+            auto done = ix.text.prefix_rows(db, ix, tokens[0], bits);
+            if (!done) return std::move(done).error();
+            if (*done) return &(ix.text_rows[std::move(key)] = std::move(bits));
+        }
+    }
     std::vector<std::uint64_t> bits((ix.size() + 63) / 64, 0);
     auto st = db.cached(sql::kIdsFts);
     if (!st) return std::move(st).error();
@@ -156,9 +168,15 @@ Result<void> each_matching_row(sql::Database& db, const MemIndex& ix, const Pars
     };
     // Free text: one row bitmap per term, kept until the library changes.
     std::vector<const std::vector<std::uint64_t>*> text_in, text_out;
+    std::optional<FtsTokenizer> tokenizer;
+    if ((!q.text.empty() || !q.excluded_text.empty()) && ix.text.loaded) {
+        auto t = FtsTokenizer::open(db);
+        if (!t) return std::move(t).error();
+        tokenizer.emplace(std::move(t).value());
+    }
     for (const auto* terms : {&q.text, &q.excluded_text})
         for (const auto& t : *terms) {
-            auto bits = term_rows(db, ix, t);
+            auto bits = term_rows(db, ix, t, tokenizer ? &*tokenizer : nullptr);
             if (!bits) return std::move(bits).error();
             (terms == &q.text ? text_in : text_out).push_back(*bits);
         }
@@ -284,9 +302,15 @@ int MemIndex::Dict::find(std::string_view v) const {
     return it == codes.end() ? -1 : it->second;
 }
 
+std::int64_t mem_row_of(const MemIndex& ix, std::int64_t id) {
+    return row_of(ix, id);
+}
+
 bool mem_indexable_tag_value(std::string_view v) noexcept {
     if (v.empty()) return false;
     if (v[0] == '#') return false;
+    // Hashes (perceptual hashes, digests): unique per asset like numbers.
+    if (v.size() >= 8 && v.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos) return false;
     return v.find_first_not_of("0123456789.-+eE") != std::string_view::npos;
 }
 
@@ -359,12 +383,9 @@ Result<std::int64_t> scalar(sql::Database& db, std::string_view q) {
     return *row ? s->int64(0) : 0;
 }
 
-/// More changed rows than this since the last catch-up: load again instead.
-constexpr std::size_t kMaxPatchedRows = 50000;
-
 }  // namespace
 
-Result<MemIndex> MemIndex::load(sql::Database& db) {
+Result<MemIndex> MemIndex::load(sql::Database& db, const std::atomic<bool>* stop) {
     MemIndex ix;
     auto seq = scalar(db, sql::kMaxChangeSeq);
     if (!seq) return std::move(seq).error();
@@ -375,15 +396,22 @@ Result<MemIndex> MemIndex::load(sql::Database& db) {
         auto row = s->step();
         if (!row) return std::move(row).error();
         if (!*row) break;
+        if ((ix.id.size() & 65535) == 0 && stop && stop->load())
+            return fail(Errc::cancelled, "loading the library index: cancelled");
         ATELIER_TRY(set_row(ix, ix.id.size(), *s));
     }
     auto t = db.prepare(sql::kMemIndexTags);
     if (!t) return std::move(t).error();
     ATELIER_TRY(add_tags_sorted(ix, *t, 0));
+    if (stop && stop->load()) return fail(Errc::cancelled, "loading the library index: cancelled");
+    auto text = TextIndex::load(db, ix, stop);
+    if (!text) return std::move(text).error();
+    ix.text = std::move(text).value();
     return ix;
 }
 
-Result<bool> MemIndex::catch_up(sql::Database& db) {
+Result<bool> MemIndex::catch_up(sql::Database& db, std::size_t max_rows) {
+    const std::size_t kMaxPatchedRows = max_rows;
     auto max_seq = scalar(db, sql::kMaxChangeSeq);
     if (!max_seq) return std::move(max_seq).error();
     if (*max_seq != change_seq) {
@@ -480,6 +508,14 @@ Result<bool> MemIndex::catch_up(sql::Database& db) {
         sql::StatementLease s(*st);
         s->bind(1, max_id);
         ATELIER_TRY(add_tags_sorted(*this, **st, first_new));
+    }
+    // The words of changed and new rows.
+    ATELIER_TRY(text.update_rows(db, *this, rows, false));
+    if (id.size() > first_new) {
+        std::vector<std::uint32_t> fresh(id.size() - first_new);
+        for (std::size_t i = 0; i < fresh.size(); ++i)
+            fresh[i] = static_cast<std::uint32_t>(first_new + i);
+        ATELIER_TRY(text.update_rows(db, *this, fresh, true));
     }
     if (*max_seq != change_seq || id.size() > first_new) text_rows.clear();
     change_seq = *max_seq;

@@ -332,14 +332,25 @@ inline constexpr std::string_view kSetTitle = "UPDATE assets SET title = ?2, des
 inline constexpr std::string_view kSetLicence = "UPDATE assets SET licence = ?2 WHERE id = ?1";
 inline constexpr std::string_view kSetModel = "UPDATE assets SET model = ?2 WHERE id = ?1 AND model = ''";
 
+/// Thumbnail hashes carry the thumbnail version in their source (?3, see
+/// thumbnail_hash_source()): hashes of another version are stale.
 inline constexpr std::string_view kUpsertPhash =
-    "INSERT OR REPLACE INTO phashes(asset_id, phash, source) VALUES (?1, ?2, 'thumbnail')";
-/// The thumbnail's dHash never replaces a tagger's hashes.
-inline constexpr std::string_view kInsertThumbnailHash =
-    "INSERT OR IGNORE INTO phashes(asset_id, phash, source) VALUES (?1, ?2, 'thumbnail')";
+    "INSERT OR REPLACE INTO phashes(asset_id, phash, source) VALUES (?1, ?2, ?3)";
+/// The thumbnail's dHash never replaces a tagger's hashes, only a thumbnail
+/// hash (of this or an earlier thumbnail version).
+inline constexpr std::string_view kInsertThumbnailHash = R"sql(
+INSERT INTO phashes(asset_id, phash, source) VALUES (?1, ?2, ?3)
+ON CONFLICT(asset_id) DO UPDATE SET phash = excluded.phash, phash_mirrored = NULL, dhash = NULL,
+                                    source = excluded.source
+WHERE phashes.source = 'thumbnail' OR phashes.source GLOB 'thumbnail@*')sql";
+/// Assets after ?1 (by id, at most ?2) with their hash and the source of their perceptual hash.
+inline constexpr std::string_view kThumbnailStates = R"sql(
+SELECT a.id, a.hash, p.source FROM assets a LEFT JOIN phashes p ON p.asset_id = a.id
+WHERE a.id > ?1 ORDER BY a.id LIMIT ?2)sql";
 inline constexpr std::string_view kUpsertTaggerHashes =
     "INSERT OR REPLACE INTO phashes(asset_id, phash, phash_mirrored, dhash, source) VALUES (?1, ?2, ?3, ?4, ?5)";
 inline constexpr std::string_view kSelectPhash = "SELECT phash, source FROM phashes WHERE asset_id = ?1";
+inline constexpr std::string_view kPhashSource = "SELECT source FROM phashes WHERE asset_id = ?1";
 inline constexpr std::string_view kAllPhashes =
     "SELECT asset_id, phash FROM phashes WHERE asset_id <> ?1 AND source = ?2";
 inline constexpr std::string_view kHashesOfSource =
@@ -392,13 +403,21 @@ inline constexpr std::string_view kMemIndexTagsOf = "SELECT name, value FROM tag
 inline constexpr std::string_view kMemIndexTagsAfter =
     "SELECT asset_id, name, value FROM tags WHERE asset_id > ?1 ORDER BY asset_id";
 
-/// Rebuilds one asset's full-text row from its current data.
+/// Rebuilds one asset's full-text row from its current data. Tags enter
+/// the text with their names when their value is empty or a word: numbers
+/// (sizes, scores, shares), `#rrggbb` colours and hex hashes are left out —
+/// nearly unique per asset, they made most of the full-text index's size and
+/// vocabulary while nobody types them (`tag:` and the compare filters find
+/// them). tests/bench/catalog_generate.py applies the same rule.
 inline constexpr std::string_view kDeleteFts = "DELETE FROM assets_fts WHERE rowid = ?1";
 inline constexpr std::string_view kInsertFts = R"sql(
 INSERT INTO assets_fts(rowid, title, description, prompt, keywords, tags)
 SELECT a.id, a.title, a.description, coalesce(g.prompt, '') || ' ' || coalesce(g.model, ''),
        coalesce((SELECT group_concat(keyword, ' ') FROM keywords WHERE asset_id = a.id), ''),
-       coalesce((SELECT group_concat(name || ' ' || value, ' ') FROM tags WHERE asset_id = a.id), '')
+       coalesce((SELECT group_concat(name || ' ' || value, ' ') FROM tags WHERE asset_id = a.id
+                 AND (value = '' OR (value GLOB '*[a-zA-Z]*' AND value GLOB '*[^0-9.eE+-]*'
+                      AND substr(value, 1, 1) <> '#'
+                      AND NOT (length(value) >= 8 AND value NOT GLOB '*[^0-9a-fA-F]*')))), '')
 FROM assets a LEFT JOIN generation g ON g.asset_id = a.id WHERE a.id = ?1)sql";
 
 // ---- the in-memory index (mem_index.cpp) ---------------------------------------
@@ -413,6 +432,10 @@ inline constexpr std::string_view kIdsTagValue = "SELECT asset_id FROM tags WHER
 inline constexpr std::string_view kIdsKeyword = "SELECT asset_id FROM keywords WHERE keyword = ?1";
 inline constexpr std::string_view kIdsCollection =
     "SELECT i.asset_id FROM collection_items i JOIN collections c ON c.id = i.collection_id WHERE c.name = ?1";
+inline constexpr std::string_view kFtsColumnsOf =
+    "SELECT title, description, prompt, keywords, tags FROM assets_fts WHERE rowid = ?1";
+/// A change the memory index must see that writes no `assets` row (keywords, text).
+inline constexpr std::string_view kLogChange = "INSERT INTO asset_changes(asset_id) VALUES (?1)";
 inline constexpr std::string_view kIdsFts = "SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?1";
 inline constexpr std::string_view kSummariesByIds =
     "SELECT a.id, a.hash, a.title, a.path, a.width, a.height, a.format, a.rating, a.created_at, a.storage "
@@ -427,10 +450,15 @@ inline constexpr std::string_view kSearchSelect =
 inline constexpr std::string_view kSearchCount = "SELECT count(*) FROM assets a";
 inline constexpr std::string_view kFacetScan =
     "SELECT a.source, a.licence, a.model, a.color_family, a.style, a.seamless, a.res_bucket FROM assets a";
-/// Tags and keywords of a page of results: the ids come as a JSON array in ?1.
+/// Tags and keywords of a page of results: the ids come as a JSON array in
+/// ?1. Tags with values that are numbers, `#rrggbb` colours or hex hashes
+/// (the same rule as kInsertFts) are left out: a result lists what it shows
+/// as chips; `Library::get` has every tag.
 inline constexpr std::string_view kPageTags = R"sql(
 SELECT asset_id, CASE WHEN value = '' THEN name ELSE name || ':' || value END FROM tags
 WHERE asset_id IN (SELECT value FROM json_each(?1))
+  AND (value = '' OR (value GLOB '*[a-zA-Z]*' AND value GLOB '*[^0-9.eE+-]*' AND substr(value, 1, 1) <> '#'
+       AND NOT (length(value) >= 8 AND value NOT GLOB '*[^0-9a-fA-F]*')))
 UNION ALL SELECT asset_id, keyword FROM keywords WHERE asset_id IN (SELECT value FROM json_each(?1)))sql";
 inline constexpr std::string_view kWhereFts = "a.id IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?)";
 /// Two forms of the same tag filter: probing each row's tags (best when the

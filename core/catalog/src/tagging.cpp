@@ -70,7 +70,7 @@ Result<void> write_result(Library::Impl& impl, const Work& w, const std::string&
         auto st = db.cached(sql::kInsertThumbnailHash);
         if (!st) return std::move(st).error();
         StatementLease s(*st);
-        s->bind(1, w.id).bind(2, static_cast<std::int64_t>(*w.thumbnail_dhash));
+        s->bind(1, w.id).bind(2, static_cast<std::int64_t>(*w.thumbnail_dhash)).bind(3, thumbnail_hash_source());
         ATELIER_TRY(s->run());
     }
     std::string problems;
@@ -123,7 +123,7 @@ Result<void> write_result(Library::Impl& impl, const Work& w, const std::string&
         }
         for (const auto& p : r.problems)
             problems += (problems.empty() ? "" : "\n") + p;
-        ATELIER_TRY(impl.refresh_fts(w.id));
+        ATELIER_TRY(impl.refresh_fts(w.id, false));  // insert_tags' UPDATE logged the change
     }
     auto st = db.cached(sql::kUpsertTagState);
     if (!st) return std::move(st).error();

@@ -45,6 +45,10 @@ inline constexpr int kSchemaVersion = 3;
 inline constexpr int kThumbnailVersion = 1;
 /// Longest edge of a thumbnail, in pixels.
 inline constexpr int kThumbnailSize = 256;
+/// The `phashes` source of a dHash computed from a thumbnail of this
+/// version ("thumbnail" for version 1, "thumbnail@N" after): a hash of another
+/// version is stale, remade with the thumbnail and never compared with these.
+std::string thumbnail_hash_source(int version = kThumbnailVersion);
 
 struct OpenOptions {
     std::filesystem::path dir;  ///< the library folder (created when `create`)
@@ -53,6 +57,13 @@ struct OpenOptions {
     /// Caps the database at this many pages (a quota; 0 = no cap). Writes past
     /// it fail like a full disk.
     std::int64_t max_db_pages = 0;
+    /// The in-memory index (`preload_index`) patches itself after up to this
+    /// many changed rows; after more it is loaded again on a background
+    /// thread while searches answer from SQL.
+    std::size_t index_patch_limit = 50000;
+    /// Called on that background thread before each such reload starts
+    /// (diagnostics; tests hold the reload here). May be empty.
+    std::function<void()> on_index_reload;
 };
 
 struct ImportOptions {
@@ -94,6 +105,15 @@ struct TagPassReport {
     std::size_t failed = 0;      ///< files that could not be decoded (recorded; not retried until the taggers change)
     std::size_t thumbnails = 0;  ///< thumbnails made
     std::vector<std::pair<AssetId, std::string>> problems;  ///< failures and per-tagger problems
+    bool cancelled = false;
+};
+
+/// What `Library::refresh_thumbnails` did.
+struct ThumbnailPassReport {
+    std::size_t visited = 0;  ///< assets looked at
+    std::size_t made = 0;     ///< thumbnails (re)made: missing, or of another thumbnail version
+    std::size_t current = 0;  ///< already current: left alone
+    std::vector<std::pair<AssetId, std::string>> failed;  ///< files that could not be decoded
     bool cancelled = false;
 };
 
@@ -198,8 +218,9 @@ public:
     Result<void> set_licence(AssetId id, std::string_view licence);
     /// Replaces the tags from `source` (a tagger id+version) with `tags`.
     Result<void> set_tags(AssetId id, std::string_view source, std::span<const Tag> tags);
-    /// Stores a hash as the thumbnail-algorithm hash (source "thumbnail"),
-    /// replacing any hash of the asset; the tagging pass stores its own.
+    /// Stores a hash as the thumbnail-algorithm hash (source
+    /// `thumbnail_hash_source()`), replacing any hash of the asset; the
+    /// tagging pass stores its own.
     Result<void> set_phash(AssetId id, std::uint64_t phash);
     Result<void> set_embedding(AssetId id, std::string_view model, std::span<const float> vector);
     Result<void> add_derivation(AssetId child, std::span<const Derivation> parents);
@@ -225,26 +246,36 @@ public:
     Result<std::filesystem::path> export_asset(AssetId id, const std::filesystem::path& dir);
     /// Where the current-version thumbnail of content `hash` lives (may not exist yet).
     [[nodiscard]] std::filesystem::path thumbnail_path(std::string_view hash) const;
-    /// Makes the thumbnail now if missing or older than kThumbnailVersion;
-    /// also stores the asset's dHash when it has none. Returns its path.
+    /// Makes the thumbnail now unless it is current: a file of
+    /// kThumbnailVersion exists and the asset's perceptual hash is a tagger's
+    /// or the dHash of a thumbnail of this version (a dHash of another version
+    /// is remade with it). Returns its path.
     Result<std::filesystem::path> ensure_thumbnail(AssetId id);
+    /// Remakes exactly the stale thumbnails (see `ensure_thumbnail`) of the
+    /// assets in `only` (empty = the whole library), visiting the rest
+    /// without decoding anything: after a thumbnail version change, or when
+    /// files were lost. Cancellable between assets.
+    Result<ThumbnailPassReport> refresh_thumbnails(std::span<const AssetId> only = {}, const CancelToken& cancel = {});
     /// Queues `ensure_thumbnail` for each id on `queue` (low priority). The
     /// job opens its own connection, so it never blocks this Library's callers.
     Result<JobHandle> queue_thumbnails(JobQueue& queue, std::vector<AssetId> ids,
                                        std::function<void(AssetId, const std::filesystem::path&)> on_done = {});
 
     // ---- speed ----------------------------------------------------------------
-    /// Loads the in-memory index of filter, sort and facet columns and tag
-    /// lists (about 60 bytes per asset; ~4 s at a million assets on a busy
-    /// 2-core machine)
+    /// Loads the in-memory index of filter, sort and facet columns, tag
+    /// lists and common words' rows (about 90 bytes per asset; ~8 s at a
+    /// million assets on a busy 2-core machine)
     /// through its own connection, so other calls on this Library are not
     /// blocked while it loads: run it on a worker thread after opening. Until
     /// it is loaded, searches and facet counts run in SQL: always correct,
     /// slower for broad filters at a million assets. Once loaded it stays
     /// current by itself: before each use it applies the writes of every
     /// connection since its last use (new assets by id; edited, re-tagged and
-    /// removed ones from the `asset_changes` log written by triggers); after
-    /// more than 50,000 changed rows it is loaded again, in that call.
+    /// removed ones from the `asset_changes` log written by triggers). After
+    /// more than `OpenOptions::index_patch_limit` changed rows it is loaded
+    /// again on a background thread (owned by this Library, stopped and
+    /// joined by its destructor): until that is done, searches and facet
+    /// counts answer from SQL and `index_ready()` is false.
     Result<void> preload_index();
     /// Whether the in-memory index is loaded (and, after catching up with
     /// any writes, usable).

@@ -129,7 +129,9 @@ struct AssetSummary {
     std::string format;
     int rating = 0;
     std::int64_t created_at = 0;
-    std::vector<std::string> tags;  ///< tag names ("floral", "color:navy") and keywords
+    /// Tag names ("floral", "color:navy") and keywords; tags valued by a
+    /// number, `#rrggbb` colour or hex hash are left out (`Library::get` has them).
+    std::vector<std::string> tags;
 };
 
 /// A page of search results. `next_cursor` is empty on the last page.
