@@ -18,12 +18,17 @@ int main(int argc, char** argv) {
     CLI::App cli{"atelier-market: the Atelier marketplace backend (HTTP/JSON API)"};
     std::string data, listen, db, config_file, tls_cert, tls_key;
     std::vector<std::string> sets;
+    int threads = -1, workers = -1;
     cli.add_option("--data", data, "data folder (database, blobs/, uploads/, keys/)")->required();
     cli.add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)");
     cli.add_option("--db", db, "sqlite (default), sqlite:PATH or postgres://USER@HOST:PORT/DB");
     cli.add_option("--config", config_file, "config file with market.* keys (key = value lines)");
     cli.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve HTTPS only (with --tls-key)");
     cli.add_option("--tls-key", tls_key, "PEM private key of --tls-cert");
+    cli.add_option("--threads", threads, "I/O threads (market.threads; 0 = one per core, at least 2)")
+        ->check(CLI::Range(0, 256));
+    cli.add_option("--workers", workers, "worker threads for upload completion checks (market.workers; 0 = 2)")
+        ->check(CLI::Range(0, 256));
     cli.add_option("--set", sets, "override one config key: --set market.threads=4");
     std::string admin_email;
     auto* create_admin = cli.add_subcommand("create-admin",
@@ -53,6 +58,8 @@ int main(int argc, char** argv) {
     if (!db.empty()) opts->db = db;
     if (!tls_cert.empty()) opts->tls_cert = tls_cert;
     if (!tls_key.empty()) opts->tls_key = tls_key;
+    if (threads >= 0) opts->http.threads = threads;
+    if (workers >= 0) opts->http.worker_threads = workers;
 
     if (*create_admin) {
         std::string password;

@@ -784,6 +784,89 @@ TEST_P(MarketApi, UploadResumesAfterRestartAndShutdownFinishesInFlight) {
     EXPECT_EQ(c.post("/v1/uploads/" + id2 + "/complete", json(), creator).status, 200);
 }
 
+// Browse/search is answered from each instance's in-memory index. With two
+// server processes on one database, writes through one show up in the other's
+// search (change feed polled every 100 ms), and at once in the writer's own.
+TEST_P(MarketApi, SearchIndexFollowsWritesOfEveryInstance) {
+    auto& a = *m_client;
+    ServerProcess::Options o;
+    o.data_dir = m_dir / "data-b";
+    // The same database: for SQLite the same file as instance A's.
+    o.db = GetParam() == "sqlite" ? "sqlite:" + (m_dir / "data" / "market.db").string() : m_db;
+    o.config = test_config();
+    ServerProcess second(o);
+    ASSERT_TRUE(second.start());
+    HttpClient b(second.port());
+    auto creator = register_and_login(a, "idx-creator@atelier.test", "creator");
+    auto other = register_and_login(a, "idx-other@atelier.test", "buyer");
+    // B has loaded its index (empty) before any listing exists.
+    ASSERT_EQ(b.get("/v1/listings").js()["total"], 0);
+
+    auto p1 = publish(a, creator, test_png(96, 64, 901), listing_meta("Zephyrine meadow", 300), 8192);
+    ASSERT_EQ(p1.status, 200) << p1.body;
+    std::string l1 = p1.js()["listing"]["id"];
+    auto p2 = publish(a, creator, test_png(96, 64, 902), listing_meta("Harbour stripes", 900), 8192);
+    ASSERT_EQ(p2.status, 200) << p2.body;
+    std::string l2 = p2.js()["listing"]["id"];
+
+    // The writer sees its own writes at once; prefix match, AND of words, filters.
+    auto own = a.get("/v1/listings?q=zeph");
+    ASSERT_EQ(own.js()["items"].size(), 1u) << own.body;
+    EXPECT_EQ(own.js()["items"][0]["id"], l1);
+    EXPECT_EQ(a.get("/v1/listings?q=zephyrine%20harbour").js()["items"].size(), 0u);
+    EXPECT_EQ(a.get("/v1/listings?q=SEAMLESS%20textiles").js()["total"], 2);
+    EXPECT_EQ(a.get("/v1/listings?min_price=500").js()["items"][0]["id"], l2);
+    EXPECT_EQ(a.get("/v1/listings?max_price=500").js()["items"][0]["id"], l1);
+    auto page = a.get("/v1/listings?limit=1").js();
+    ASSERT_EQ(page["items"].size(), 1u);
+    EXPECT_EQ(page["items"][0]["id"], l2);  // newest first
+    EXPECT_EQ(page["total"], 2);
+    EXPECT_EQ(page["facets"]["tags"][0], json({{"tag", "blue"}, {"count", 2}}));
+    auto next = a.get("/v1/listings?limit=1&cursor=" + std::to_string(page["next_cursor"].get<std::int64_t>())).js();
+    ASSERT_EQ(next["items"].size(), 1u);
+    EXPECT_EQ(next["items"][0]["id"], l1);
+    EXPECT_TRUE(next["next_cursor"].is_null());
+
+    // The other instance catches up through the change feed.
+    auto eventually = [&](const std::string& target, const std::function<bool(const json&)>& ok) {
+        for (int i = 0; i < 100; ++i) {
+            auto r = b.get(target);
+            if (r.status == 200 && ok(r.js())) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
+    };
+    EXPECT_TRUE(eventually("/v1/listings?q=zephyrine",
+                           [&](const json& j) { return j["items"].size() == 1 && j["items"][0]["id"] == l1; }));
+    // Same content, same validator on both instances.
+    EXPECT_EQ(b.get("/v1/listings?q=zephyrine").header("etag"), a.get("/v1/listings?q=zephyrine").header("etag"));
+
+    // An edit on A: the old word disappears from B's results, the new one appears.
+    auto etag_before = a.get("/v1/listings?tag=blue").header("etag");
+    auto patched = a.request("PATCH", "/v1/listings/" + l1, json({{"title", "Quokka dunes"}}).dump(),
+                             {{"Authorization", "Bearer " + creator}, {"Content-Type", "application/json"}});
+    ASSERT_EQ(patched.status, 200) << patched.body;
+    EXPECT_EQ(a.get("/v1/listings?q=zephyrine").js()["total"], 0);
+    EXPECT_NE(a.get("/v1/listings?tag=blue").header("etag"), etag_before);
+    EXPECT_TRUE(eventually("/v1/listings?q=quokka", [&](const json& j) { return j["total"] == 1; }));
+    EXPECT_EQ(b.get("/v1/listings?q=zephyrine").js()["total"], 0);
+
+    // A dispute through B freezes the listing: it leaves browse on both instances.
+    auto d = b.post("/v1/listings/" + l2 + "/disputes", {{"reason", "this is my harbour photo"}}, other);
+    ASSERT_EQ(d.status, 201) << d.body;
+    EXPECT_EQ(b.get("/v1/listings?q=harbour").js()["total"], 0);
+    EXPECT_TRUE(eventually("/v1/listings", [&](const json& j) { return j["total"] == 1; }));
+    EXPECT_TRUE([&] {
+        for (int i = 0; i < 100; ++i) {
+            if (a.get("/v1/listings?q=harbour").js()["total"] == 0) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
+    }());
+    EXPECT_TRUE(second.running());
+    second.kill9();
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, MarketApi, ::testing::Values("sqlite", "postgres"));
 
 // --------------------------------------------------------------- single-backend checks

@@ -18,6 +18,9 @@ Result<MarketOptions> MarketOptions::from_config(const Config& config) {
     };
     std::int64_t ms = 0;
     ATELIER_TRY(geti("market.threads", o.http.threads));
+    ATELIER_TRY(geti("market.workers", o.http.worker_threads));
+    if (o.http.threads > 256 || o.http.worker_threads > 256)
+        return fail(Errc::invalid_argument, "market.threads and market.workers must be at most 256");
     ATELIER_TRY(geti("market.db_pool", o.db_pool));
     ATELIER_TRY(geti("market.max_header_bytes", o.http.max_header_bytes));
     ATELIER_TRY(geti("market.max_body_bytes", o.http.max_body_bytes));

@@ -21,6 +21,7 @@
 #include "atelier/market_server/crypto.h"
 #include "atelier/market_server/db.h"
 #include "atelier/market_server/http.h"
+#include "listing_index.h"
 
 namespace atelier::market_server {
 
@@ -119,6 +120,8 @@ struct Context {
     std::unique_ptr<PaymentProvider> payments;
     std::vector<std::unique_ptr<UploadCheck>> checks;
     HttpServer* server = nullptr;
+    /// Browse/search index of live listings (listing_index.h).
+    std::unique_ptr<ListingIndex> listing_index = std::make_unique<ListingIndex>();
 
     // Cache of transparency-log leaf hashes (append-only, so a prefix cache
     // never goes stale; refreshed from the database for other instances' appends).
@@ -203,7 +206,7 @@ void add_licence_routes(Router& r, Context& ctx);
 void add_log_routes(Router& r, Context& ctx);
 void add_admin_routes(Router& r, Context& ctx);
 
-/// Invalidates the browse cache of this instance (after any listing write).
+/// After a committed listing write: the browse index refreshes before its next answer.
 void bump_listing_version();
 
 /// Shorthand: Result error → HTTP response.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "atelier/market_server/http.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <csignal>
@@ -106,7 +108,78 @@ std::optional<std::string> url_decode(std::string_view s, bool plus_is_space) {
 }
 
 namespace {
-std::mutex g_log_mutex;
+// Structured log lines go through a buffer that a background thread writes
+// out every 20 ms (or at 64 KiB): a request no longer pays a write(2) and a
+// flush under a global lock. "warn" and "error" lines (and everything before
+// them) are written at once. At most 20 ms of "info" lines can be lost to a
+// kill -9; a normal exit (HttpServer::run returning, or static destruction)
+// flushes everything.
+class LogSink {
+public:
+    LogSink() {
+        // The writer thread lives until static destruction, after main() has
+        // blocked SIGTERM/SIGINT for its own exit path: it must never be the
+        // thread a late signal is delivered to (the default action would turn a
+        // clean exit into a kill). It is created with every signal blocked.
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        m_thread = std::thread([this] { loop(); });
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    }
+    ~LogSink() {
+        {
+            std::lock_guard lock(m_mu);
+            m_stop = true;
+        }
+        m_cv.notify_all();
+        m_thread.join();
+        flush();
+    }
+    void write(const std::string& line, bool urgent) {
+        std::unique_lock lock(m_mu);
+        m_buffer += line;
+        if (urgent || m_buffer.size() >= 64 * 1024) take_and_emit(lock);
+    }
+    void flush() {
+        std::unique_lock lock(m_mu);
+        take_and_emit(lock);
+    }
+
+private:
+    // Takes the buffer and writes it out. The write lock is taken before the
+    // buffer lock is released, so chunks reach stderr in the order they were
+    // taken (lock order: m_mu, then m_write_mu).
+    void take_and_emit(std::unique_lock<std::mutex>& lock) {
+        if (m_buffer.empty()) return;
+        std::string out;
+        out.swap(m_buffer);
+        {
+            std::lock_guard wl(m_write_mu);
+            lock.unlock();
+            std::fwrite(out.data(), 1, out.size(), stderr);
+            std::fflush(stderr);
+        }  // released before m_mu is taken again (never hold m_write_mu while waiting for m_mu)
+        lock.lock();
+    }
+    void loop() {
+        std::unique_lock lock(m_mu);
+        while (!m_stop) {
+            m_cv.wait_for(lock, std::chrono::milliseconds(20));
+            take_and_emit(lock);
+        }
+    }
+    std::mutex m_mu, m_write_mu;
+    std::condition_variable m_cv;
+    std::string m_buffer;
+    bool m_stop = false;
+    std::thread m_thread;
+};
+
+LogSink& log_sink() {
+    static LogSink sink;
+    return sink;
+}
 
 std::string now_iso() {
     auto now = std::chrono::system_clock::now();
@@ -160,9 +233,58 @@ void log_json(std::string_view level, nlohmann::json fields) {
     line.update(fields);
     auto s = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     s.push_back('\n');
-    std::lock_guard lock(g_log_mutex);
-    std::fwrite(s.data(), 1, s.size(), stderr);
-    std::fflush(stderr);
+    log_sink().write(std::move(s), level != "info" && level != "debug");
+}
+
+void flush_logs() {
+    log_sink().flush();
+}
+
+namespace {
+// Appends `v` as a JSON string. Printable ASCII is copied as is (the usual
+// case for paths, ids and addresses); anything else goes through nlohmann
+// (escapes, invalid UTF-8 replaced), exactly as log_json writes it.
+void append_json_str(std::string& out, std::string_view v) {
+    bool plain = true;
+    for (unsigned char c : v)
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+            plain = false;
+            break;
+        }
+    if (plain) {
+        out += '"';
+        out += v;
+        out += '"';
+    } else {
+        out += nlohmann::json(std::string(v)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+}
+}  // namespace
+
+void log_access(int status, std::string_view rid, std::string_view method, std::string_view path, double ms,
+                std::string_view ip, std::string_view user) {
+    // The same line log_json would write (keys in nlohmann's order), built
+    // without a JSON document: this runs once per request.
+    std::string line;
+    line.reserve(256 + path.size());
+    line += "{\"ip\":";
+    append_json_str(line, ip);
+    line += status >= 500 ? ",\"level\":\"error\",\"method\":" : ",\"level\":\"info\",\"method\":";
+    append_json_str(line, method);
+    char num[64];
+    std::snprintf(num, sizeof num, ",\"ms\":%.3f", ms);
+    line += num;
+    line += ",\"msg\":\"request\",\"path\":";
+    append_json_str(line, path);
+    line += ",\"request_id\":";
+    append_json_str(line, rid);
+    std::snprintf(num, sizeof num, ",\"status\":%d,\"ts\":\"", status);
+    line += num;
+    line += now_iso();
+    line += "\",\"user\":";
+    append_json_str(line, user);
+    line += "}\n";
+    log_sink().write(line, status >= 500);
 }
 
 // ---------------------------------------------------------------- router
@@ -428,6 +550,7 @@ void HttpServer::run(bool handle_signals) {
     for (auto& t : threads)
         t.join();
     impl->workers.join();  // handlers still running finish before run() returns
+    flush_logs();
     {
         std::lock_guard lock(impl->mu);
         impl->stopping = true;
@@ -804,14 +927,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, beast::tcp_stream&
         metrics.observe(route_index, res.status, secs);
         metrics.in_flight--;
         if (access_log) {
-            log_json(res.status >= 500 ? "error" : "info", {{"msg", "request"},
-                                                            {"request_id", rid},
-                                                            {"method", req.method},
-                                                            {"path", req.path},
-                                                            {"status", res.status},
-                                                            {"ms", secs * 1000.0},
-                                                            {"ip", remote},
-                                                            {"user", req.user_id}});
+            log_access(res.status, rid, req.method, req.path, secs * 1000.0, remote, req.user_id);
         }
         if (wec || close_after) break;
     }

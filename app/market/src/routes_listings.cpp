@@ -3,8 +3,10 @@
 // one listing, owner edits, previews, licensed full-resolution downloads,
 // copyright disputes (which freeze the listing), and the sync feed.
 #include <algorithm>
+#include <cstdio>
 
 #include "context.h"
+#include "listing_index.h"
 
 namespace atelier::market_server {
 
@@ -139,25 +141,6 @@ Result<void> index_listing(Conn& conn, const std::string& id, const json& meta) 
 
 namespace {
 
-// Full-text query for FTS5: every word quoted (no operator injection), prefix match, AND.
-std::string fts5_query(const std::string& q) {
-    std::string out, word;
-    auto flush = [&] {
-        if (word.empty()) return;
-        if (!out.empty()) out += ' ';
-        out += '"' + word + "\"*";
-        word.clear();
-    };
-    for (unsigned char c : q) {
-        if (std::isalnum(c) || c >= 0x80)
-            word.push_back(static_cast<char>(c));
-        else
-            flush();
-    }
-    flush();
-    return out;
-}
-
 Result<std::optional<User>> optional_user(Context& ctx, Conn& conn, Request& req) {
     if (req.header("authorization").empty()) return std::optional<User>();
     auto u = authenticate(ctx, conn, req);
@@ -171,110 +154,25 @@ bool visible(const Row& r, const std::optional<User>& u) {
     return u && (u->admin() || u->id == r.str(2));
 }
 
-// Per-instance cache of browse and search responses, keyed by the query
-// string. An entry stays valid while no listing changed: this instance's
-// writes bump `version` at once; every instance's writes bump the database
-// counter 'listing_changes', which is re-read at most every 100 ms (so other
-// instances' writes show up within 0.1 s) — the hot path does not touch the
-// database. Bounded: cleared when it holds 4096 entries.
-struct BrowseCache {
-    std::mutex mu;
-    struct Entry {
-        std::string body, etag;
-        std::int64_t version, db_version;
-    };
-    std::map<std::string, Entry> entries;
-    std::atomic<std::int64_t> version{0};
-    std::atomic<std::int64_t> db_version{-1};
-    std::atomic<std::int64_t> db_checked_ns{0};
-    std::atomic<bool> checking{false};
-};
-BrowseCache g_cache;
-
-std::int64_t steady_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-// The database's listing-change counter, re-read when older than 100 ms (one
-// thread re-reads; the others use the previous value meanwhile).
-std::int64_t db_listing_version(Context& ctx) {
-    auto now = steady_ns();
-    if (now - g_cache.db_checked_ns.load() > 100'000'000 && !g_cache.checking.exchange(true)) {
-        if (auto conn = ctx.db->acquire()) {
-            auto q = (*conn)->query("SELECT value FROM counters WHERE name = 'listing_changes'");
-            if (q && !q->empty()) {
-                g_cache.db_version = (*q)[0].i64(0);
-                g_cache.db_checked_ns = now;
-            }
-        }
-        g_cache.checking = false;
-    }
-    return g_cache.db_version.load();
-}
-
 }  // namespace
 
 void bump_listing_version() {
-    g_cache.version.fetch_add(1);
+    ListingIndex::note_local_write();
 }
 
 void add_listing_routes(Router& r, Context& ctx) {
+    // Browse and search: answered from the in-memory index (listing_index.h),
+    // which follows the database's change feed; no SQL on this path.
     r.add("GET", "/v1/listings", [&ctx](Request& req) {
-        std::string key;
-        for (const auto& [k, v] : req.query)
-            key += k + "=" + v + "&";
-        auto inm = req.header("if-none-match");
-        auto reply = [&](const std::string& body, const std::string& etag) {
-            Response res;
-            if (!inm.empty() && inm == etag) {
-                res.status = 304;
-                res.content_type.clear();
-            } else {
-                res.body = body;
-            }
-            res.set_header("ETag", etag);
-            res.set_header("Cache-Control", "public, max-age=1");
-            return res;
-        };
-        // Both versions are read before the queries: a write that lands meanwhile
-        // makes this entry stale at once.
-        const std::int64_t version = g_cache.version.load();
-        const std::int64_t db_version = db_listing_version(ctx);
-        {
-            std::lock_guard lock(g_cache.mu);
-            auto it = g_cache.entries.find(key);
-            if (it != g_cache.entries.end() && it->second.version == version && it->second.db_version == db_version &&
-                db_version >= 0)
-                return reply(it->second.body, it->second.etag);
-        }
-        auto conn = ctx.db->acquire();
-        if (!conn) return err(conn.error());
-        std::string where = " WHERE l.status = 'live'";
-        std::vector<Value> params;
-        auto param = [&](Value v) {
-            params.push_back(std::move(v));
-            return "$" + std::to_string(params.size());
-        };
+        ListingQuery lq;
         auto q = req.query_or("q");
         if (!q.empty()) {
             if (!clean_text(q, 200)) return Response::error(400, "invalid_argument", "q: at most 200 bytes of text");
-            if ((*conn)->backend() == Backend::sqlite) {
-                auto fq = fts5_query(q);
-                if (!fq.empty())
-                    where +=
-                        " AND l.id IN (SELECT listing_id FROM listings_fts WHERE listings_fts MATCH " + param(fq) + ")";
-            } else {
-                where +=
-                    " AND l.id IN (SELECT listing_id FROM listings_fts WHERE to_tsvector('simple', body) @@ "
-                    "plainto_tsquery('simple', " +
-                    param(q) + "))";
-            }
+            lq.words = ListingIndex::words_of(q);
         }
-        if (auto t = req.query_or("tag"); !t.empty())
-            where += " AND l.id IN (SELECT listing_id FROM listing_tags WHERE tag = " + param(lower(t)) + ")";
-        if (auto c = req.query_or("creator"); !c.empty()) where += " AND l.creator_id = " + param(c);
-        if (auto c = req.query_or("currency"); !c.empty()) where += " AND l.currency = " + param(c);
+        lq.tag = lower(req.query_or("tag"));
+        lq.creator_id = req.query_or("creator");
+        lq.currency = req.query_or("currency");
         auto int_param = [&](const char* name, std::int64_t& out) -> bool {
             auto s = req.query_or(name);
             if (s.empty()) return true;
@@ -286,56 +184,26 @@ void add_listing_routes(Router& r, Context& ctx) {
                 return false;
             }
         };
-        std::int64_t min_price = -1, max_price = -1, cursor = -1, limit = 20;
-        if (!int_param("min_price", min_price) || !int_param("max_price", max_price) || !int_param("cursor", cursor) ||
-            !int_param("limit", limit) || limit < 1 || limit > 100)
+        if (!int_param("min_price", lq.min_price) || !int_param("max_price", lq.max_price) ||
+            !int_param("cursor", lq.cursor) || !int_param("limit", lq.limit) || lq.limit < 1 || lq.limit > 100)
             return Response::error(400, "invalid_argument",
                                    "min_price, max_price, cursor: integers >= 0; limit: 1..100");
-        if (min_price >= 0) where += " AND l.price >= " + param(min_price);
-        if (max_price >= 0) where += " AND l.price <= " + param(max_price);
-        auto facet_params = params;
-        std::string facet_where = where;
-        if (cursor >= 0) where += " AND l.seq < " + param(cursor);
-        std::string sql = std::string("SELECT ") + kListingColumns + " FROM listings l" + where +
-                          " ORDER BY l.seq DESC LIMIT " + param(limit + 1);
-        auto rows = (*conn)->query(sql, params);
-        if (!rows) return err(rows.error());
-        json items = json::array();
-        std::size_t n = std::min<std::size_t>(rows->size(), static_cast<std::size_t>(limit));
-        for (std::size_t i = 0; i < n; ++i)
-            items.push_back(listing_json((*rows)[i]));
-        json out = {{"items", items}};
-        out["next_cursor"] = rows->size() > n ? json((*rows)[n - 1].i64(1)) : json(nullptr);
-        // Facets over the whole filtered set (not just this page).
-        auto tags = (*conn)->query(
-            "SELECT t.tag, COUNT(*) FROM listing_tags t WHERE t.listing_id IN (SELECT l.id FROM "
-            "listings l" +
-                facet_where + ") GROUP BY t.tag ORDER BY COUNT(*) DESC, t.tag LIMIT 25",
-            facet_params);
-        if (!tags) return err(tags.error());
-        json tf = json::array();
-        for (const auto& t : *tags)
-            tf.push_back({{"tag", t.str(0)}, {"count", t.i64(1)}});
-        auto cur = (*conn)->query(
-            "SELECT l.currency, COUNT(*) FROM listings l" + facet_where + " GROUP BY l.currency ORDER BY l.currency",
-            facet_params);
-        if (!cur) return err(cur.error());
-        json cf = json::array();
-        std::int64_t total = 0;
-        for (const auto& c : *cur) {
-            cf.push_back({{"currency", c.str(0)}, {"count", c.i64(1)}});
-            total += c.i64(1);
+        if (auto s = ctx.listing_index->sync(*ctx.db); !s) {
+            if (!ctx.listing_index->ready()) return err(s.error());
+            log_json("warn", {{"msg", "listing index refresh failed; answering from the previous state"},
+                              {"error", s.error().message}});
         }
-        out["facets"] = {{"tags", tf}, {"currency", cf}};
-        out["total"] = total;
-        std::string body = out.dump();
-        std::string etag = "\"" + sha256_hex(body).substr(0, 32) + "\"";
-        {
-            std::lock_guard lock(g_cache.mu);
-            if (g_cache.entries.size() > 4096) g_cache.entries.clear();
-            g_cache.entries[key] = {body, etag, version, db_version};
+        Response res;
+        std::string etag;
+        res.body = ctx.listing_index->query(lq, etag);
+        if (req.header("if-none-match") == etag) {
+            res.status = 304;
+            res.content_type.clear();
+            res.body.clear();
         }
-        return reply(body, etag);
+        res.set_header("ETag", etag);
+        res.set_header("Cache-Control", "public, max-age=1");
+        return res;
     });
 
     r.add("GET", "/v1/listings/{id}", [&ctx](Request& req) {

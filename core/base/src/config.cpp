@@ -62,6 +62,8 @@ const std::vector<ConfigKey>& Config::known_keys() {
         {"market.listen", "127.0.0.1:8780", "atelier-market: HOST:PORT to listen on"},
         {"market.db", "sqlite", "atelier-market: sqlite, sqlite:PATH or postgres://USER@HOST:PORT/DB"},
         {"market.threads", "0", "atelier-market: I/O threads; 0 = one per core (at least 2)"},
+        {"market.workers", "0",
+         "atelier-market: worker threads for upload completion checks (decode, moderation, hashes); 0 = 2"},
         {"market.db_pool", "8", "atelier-market: database connections per instance"},
         {"market.access_log", "true", "atelier-market: one JSON line per request on stderr"},
         {"market.max_header_bytes", "16384", "atelier-market: largest request header block"},

@@ -194,8 +194,17 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-/// One JSON object per line on stderr (thread-safe, line-atomic). Adds "ts" and "level".
+/// One JSON object per line on stderr (thread-safe, line-atomic). Adds "ts"
+/// and "level". "info"/"debug" lines are buffered and written by a background
+/// thread within 20 ms (no write(2) on the request path); other levels are
+/// written at once, after whatever was buffered before them.
 void log_json(std::string_view level, nlohmann::json fields);
+/// The access-log line of one request (what log_json would write for
+/// {"msg":"request", ...}, formatted without a JSON document).
+void log_access(int status, std::string_view request_id, std::string_view method, std::string_view path, double ms,
+                std::string_view ip, std::string_view user);
+/// Writes out buffered log lines now (HttpServer::run does it when it returns).
+void flush_logs();
 
 /// Percent-decodes a URL component; nullopt on malformed escapes or NUL bytes.
 std::optional<std::string> url_decode(std::string_view s, bool plus_is_space);
