@@ -7,9 +7,11 @@
 //  - MobileNetV2 (nsfwjs) batch throughput on the CPU and the pipeline with
 //    the moderation tagger (when the ml runtime and the model are present).
 //   bench_tagging [--images N] [--hashes N] [--queries N] [--radius R] [--ml 0|1] [--ml-threads N]
-//                 [--ml-reps N] [--ml-only 1]
+//                 [--ml-reps N] [--ml-only 1] [--batch N]
 //   (--images 0 runs only the index benchmark; --ml-only 1 only the MobileNetV2 batch section;
-//    --ml-threads 0 = the runtime's adaptive choice, measured besides 1 thread)
+//    --ml-threads 0 = the runtime's adaptive choice, measured besides 1 thread; the pipeline
+//    with moderation then loads one model instance per core with one thread each; --batch:
+//    images per forward pass in that pipeline, default 1)
 
 #include <algorithm>
 #include <atomic>
@@ -60,7 +62,7 @@ void emit(const nlohmann::json& j) {
     std::fflush(stdout);
 }
 
-void bench_pipeline(int count, std::shared_ptr<void> moderation_model);
+void bench_pipeline(int count, std::unique_ptr<ops::Tagger> moderation, std::size_t batch);
 
 #if ATELIER_BENCH_ML
 double process_cpu_ms() {
@@ -202,7 +204,28 @@ void bench_mobilenet_bf16_quality(ml::Model& model, int per_kind) {
 }
 #endif
 
-void bench_pipeline(int count, std::shared_ptr<void> moderation_model) {
+// The moderation tagger loaded as `atelier tag` loads it
+// (ops::load_moderation: on the CPU one model instance per core with one
+// intra-op thread each, or `threads` per instance when set).
+std::unique_ptr<ops::Tagger> moderation_tagger(int threads) {
+#if ATELIER_BENCH_ML
+    auto setup =
+        ops::load_moderation(paths::model_dirs(), "auto", threads, std::max(1u, std::thread::hardware_concurrency()));
+    if (!setup) {
+        emit({{"bench", "tag_pipeline_1mp_with_moderation"}, {"skipped", setup.error().message}});
+        return nullptr;
+    }
+    static ops::ModerationSetup keep;  // the runtime and models outlive the tagger
+    keep.runtime = setup->runtime;
+    keep.models = setup->models;
+    return std::move(setup->tagger);
+#else
+    (void)threads;
+    return nullptr;
+#endif
+}
+
+void bench_pipeline(int count, std::unique_ptr<ops::Tagger> moderation, std::size_t batch) {
     std::vector<Image> images;
     for (int i = 0; i < count; ++i) {
         const unsigned s = 100u + static_cast<unsigned>(i);
@@ -226,17 +249,12 @@ void bench_pipeline(int count, std::shared_ptr<void> moderation_model) {
     }
     auto pipeline = ops::TagPipeline::with_builtin_taggers();
     std::string label = "tag_pipeline_1mp";
-#if ATELIER_BENCH_ML
-    if (moderation_model) {
-        (void)pipeline.add(
-            ops::make_moderation_tagger(std::static_pointer_cast<ml::Model>(moderation_model), "", "4.4.0"));
+    if (moderation) {
+        (void)pipeline.add(std::move(moderation));
         label += "_with_moderation";
     }
-#endif
     (void)pipeline.run(images[0]);  // warm-up (tables, caches)
-    // With the moderation model, images go through the pipeline in batches
-    // (`run_batch`: one forward pass per batch), as `atelier tag` does.
-    const std::size_t batch = moderation_model ? 8 : 1;
+    // `batch` images per `run_batch` call (one forward pass of the model).
     auto run_chunk = [&](std::size_t lo) {
         const std::size_t hi = std::min(images.size(), lo + batch);
         std::vector<Result<ops::TagReport>> out;
@@ -278,7 +296,6 @@ void bench_pipeline(int count, std::shared_ptr<void> moderation_model) {
     // time), median over the images; robust on a shared machine.
     std::map<std::string, std::vector<double>> cpu_ms;
     for (const auto& img : images) {
-        if (moderation_model) break;  // the model's time is in the batch figures
         double c = thread_cpu_ms();
         auto preview = ops::make_preview(img);
         cpu_ms["preview"].push_back(thread_cpu_ms() - c);
@@ -326,10 +343,16 @@ void bench_pipeline(int count, std::shared_ptr<void> moderation_model) {
     for (auto& t : pool)
         t.join();
     const double all_ms = ms_since(t1);
+    double load1 = -1;
+    if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+        if (std::fscanf(f, "%lf", &load1) != 1) load1 = -1;
+        std::fclose(f);
+    }
     emit({{"bench", label + "_all_cores"},
           {"images", count},
           {"batch", batch},
           {"threads", threads},
+          {"load_average_1m", load1},
           {"images_per_s", count / (all_ms / 1000.0)}});
 }
 
@@ -476,7 +499,7 @@ void bench_index(int n, int queries, int radius) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    int images = 20, hashes = 1'000'000, queries = 10'000, ml_threads = 0, ml_reps = 5;
+    int images = 20, hashes = 1'000'000, queries = 10'000, ml_threads = 0, ml_reps = 5, batch = 1;
     bool ml_only = false;
     std::vector<int> radii{8, 12};
     bool ml = true;
@@ -487,6 +510,7 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--ml-threads")) ml_threads = std::atoi(argv[i + 1]);
         if (!std::strcmp(argv[i], "--radius")) radii = {std::atoi(argv[i + 1])};
         if (!std::strcmp(argv[i], "--ml")) ml = std::atoi(argv[i + 1]) != 0;
+        if (!std::strcmp(argv[i], "--batch")) batch = std::max(1, std::atoi(argv[i + 1]));
         if (!std::strcmp(argv[i], "--ml-reps")) ml_reps = std::max(1, std::atoi(argv[i + 1]));
         if (!std::strcmp(argv[i], "--ml-only")) ml_only = std::atoi(argv[i + 1]) != 0;
     }
@@ -498,10 +522,11 @@ int main(int argc, char** argv) {
 #endif
     for (int r : radii)
         bench_index(hashes, queries, r);
-    if (images > 0) bench_pipeline(images, nullptr);
+    if (images > 0) bench_pipeline(images, nullptr, 1);
 #if ATELIER_BENCH_ML
-    if (images > 0 && ml)
-        if (auto m = bench_mobilenet(ml_threads, ml_reps)) bench_pipeline(std::min(images, 16), m);
+    if (images > 0 && ml && bench_mobilenet(ml_threads, ml_reps))
+        if (auto t = moderation_tagger(ml_threads))
+            bench_pipeline(images, std::move(t), static_cast<std::size_t>(batch));
 #endif
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -178,4 +179,35 @@ TEST_F(Cli, ConfigDocsListEveryKey) {
             << "docs/CONFIG.md is stale; regenerate with `atelier config --markdown`: missing " << row;
     }
     EXPECT_GT(n, 5);
+}
+
+TEST_F(Cli, TagFolderTagsEveryImageAndReportsTheUnreadableOne) {
+    ASSERT_EQ(run_cli("--quiet sample " + (home / "s").string() + " --size 96", home).code, 0);
+    { std::ofstream(home / "s/broken.png") << "not a png"; }
+    auto r = run_cli("--json tag " + (home / "s").string() + " --no-moderation", home);
+    EXPECT_NE(r.code, 0) << "one file could not be read";
+    auto doc = nlohmann::json::parse(r.out);
+    ASSERT_TRUE(doc.is_array());
+    ASSERT_EQ(doc.size(), 5u);  // four samples and the broken file, in path order
+    int tagged = 0, errors = 0;
+    for (const auto& f : doc) {
+        if (f.contains("error")) {
+            ++errors;
+            EXPECT_NE(f["file"].get<std::string>().find("broken.png"), std::string::npos);
+            continue;
+        }
+        ++tagged;
+        std::map<std::string, nlohmann::json> tags;
+        for (const auto& t : f["tags"])
+            tags[t["name"].get<std::string>()] = t["value"];
+        EXPECT_EQ(tags["width"], 96) << f["file"];
+        EXPECT_TRUE(tags.count("palette.1.hex")) << f["file"];
+        EXPECT_TRUE(tags.count("hash.phash")) << f["file"];
+        EXPECT_FALSE(tags.count("embedding")) << "vectors are not printed";
+        if (f["file"].get<std::string>().find("waves-seamless") != std::string::npos) {
+            EXPECT_EQ(tags["seamless"], true);
+        }
+    }
+    EXPECT_EQ(tagged, 4);
+    EXPECT_EQ(errors, 1);
 }

@@ -22,6 +22,7 @@
 
 #include "atelier/image/procedural.h"
 #include "atelier/imageio/imageio.h"
+#include "atelier/ops/tag_load.h"
 #include "atelier/ops/tagger.h"
 #include "eval_set.h"
 
@@ -38,13 +39,11 @@ protected:
     }
     void TearDown() override { fs::remove_all(m_dir); }
 
+    // Through the reader `atelier tag` and the library use.
     Result<ops::TagReport> tag(const fs::path& file, const imageio::ImageLimits& limits = {}) {
-        auto info = imageio::probe(file, limits);
-        if (!info) return info.error();
-        auto img = imageio::load(file, limits);
-        if (!img) return img.error();
-        ops::FileFacts facts{info->format, info->file_bytes, info->bits_per_sample, info->subimages, std::nullopt};
-        return m_pipeline.run(*img, &facts);
+        auto loaded = ops::load_for_tagging(file, limits);
+        if (!loaded) return loaded.error();
+        return m_pipeline.run(loaded->image, &loaded->facts);
     }
     static std::string str(const ops::TagReport& r, std::string_view name) {
         const ops::Tag* t = r.find(name);
@@ -342,6 +341,28 @@ TEST_F(BadInput, NotAnImage) {
     auto r = tag(m_dir / "fake.png");
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("fake.png"), std::string::npos);
+}
+
+TEST_F(BadInput, LoadForTaggingFillsTheFileFactsAndNamesMissingFiles) {
+    const fs::path png = m_dir / "facts.png";
+    ASSERT_TRUE(imageio::save(procedural::seamless_waves(96, 64, 3, PixelType::u16).value(), png).ok());
+    auto loaded = ops::load_for_tagging(png, {});
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    EXPECT_EQ(loaded->image.width(), 96);
+    EXPECT_EQ(loaded->image.height(), 64);
+    EXPECT_EQ(loaded->facts.format, "png");
+    EXPECT_EQ(loaded->facts.bits_per_sample, 16);
+    EXPECT_EQ(loaded->facts.frames, 1);
+    EXPECT_EQ(loaded->facts.file_bytes, fs::file_size(png));
+    auto missing = ops::load_for_tagging(m_dir / "nope.png", {});
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code, Errc::not_found);
+    EXPECT_NE(missing.error().message.find("nope.png"), std::string::npos);
+    imageio::ImageLimits tight;
+    tight.max_pixels = 1000;  // refused from the header, before decoding
+    auto big = ops::load_for_tagging(png, tight);
+    ASSERT_FALSE(big.ok());
+    EXPECT_EQ(big.error().code, Errc::limit_exceeded);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <thread>
 #include <variant>
 
 #include "atelier/base/hash.h"
@@ -203,6 +204,63 @@ TEST(Moderation, BlendedStyleOnTheEvalSet) {
                 blend_ok, stat_ok, flips);
     EXPECT_GE(blend_ok, stat_ok);
     EXPECT_GE(blend_ok, static_cast<int>(images.size() * 95 / 100));
+}
+
+TEST(Moderation, ModelPoolPlanIsOneSingleThreadedInstancePerCoreOnTheCpu) {
+    auto p = ops::tagging_model_pool_plan(2, 0, false);
+    EXPECT_EQ(p.instances, 2);
+    EXPECT_EQ(p.threads_per_instance, 1);
+    p = ops::tagging_model_pool_plan(8, 4, false);  // ml.threads = 4
+    EXPECT_EQ(p.instances, 2);
+    EXPECT_EQ(p.threads_per_instance, 4);
+    p = ops::tagging_model_pool_plan(2, 16, false);  // never more threads than cores
+    EXPECT_EQ(p.instances, 1);
+    EXPECT_EQ(p.threads_per_instance, 2);
+    p = ops::tagging_model_pool_plan(16, 0, true);  // one instance on a GPU
+    EXPECT_EQ(p.instances, 1);
+}
+
+TEST(Moderation, PooledTaggerRunsConcurrentlyAndMatchesOneModelWithItsEmbedding) {
+    const auto& e = env();
+    ASSERT_TRUE(e.model);
+    auto setup = ops::load_moderation(paths::model_dirs(), "cpu", 0, 2);
+    ASSERT_TRUE(setup.ok()) << setup.error().message;
+    ASSERT_EQ(setup->models.size(), 2u);
+    EXPECT_NE(setup->models[0], setup->models[1]);
+    EXPECT_EQ(setup->weights_hash, e.weights_hash);
+    ASSERT_TRUE(setup->tagger);
+    EXPECT_EQ(setup->tagger->info().model_hash, e.weights_hash);
+    // Four images tagged from two threads at once through the pool, against
+    // the single model of env().
+    std::vector<Image> images;
+    for (unsigned i = 0; i < 4; ++i)
+        images.push_back(i % 2 ? evalset::photo_like(300, 200, 40 + i) : evalset::illustration(256, 256, 40 + i));
+    std::vector<Result<std::vector<ops::Tag>>> pooled(images.size(), fail(Errc::internal, "not run"));
+    std::vector<Image> previews;
+    for (const auto& im : images)
+        previews.push_back(ops::make_preview(im).value());
+    auto work = [&](std::size_t first) {
+        for (std::size_t i = first; i < images.size(); i += 2)
+            pooled[i] = setup->tagger->tag(ops::TagInput{images[i], previews[i], nullptr, {}});
+    };
+    std::thread t0(work, 0), t1(work, 1);
+    t0.join();
+    t1.join();
+    for (std::size_t i = 0; i < images.size(); ++i) {
+        ASSERT_TRUE(pooled[i].ok()) << pooled[i].error().message;
+        auto ref = ops::moderate(*e.model, {&images[i]}).value();
+        const std::vector<float>* emb = nullptr;
+        for (const auto& t : *pooled[i]) {
+            if (t.name == "moderation.neutral") {
+                EXPECT_NEAR(std::get<double>(t.value), ref[0].probabilities[2], 1e-5);
+            }
+            if (t.name == "embedding") emb = std::get_if<std::vector<float>>(&t.value);
+        }
+        ASSERT_NE(emb, nullptr) << "the embedding rides in the tagger's report";
+        ASSERT_EQ(emb->size(), 1280u);
+        EXPECT_NEAR(ops::embedding_similarity(*emb, ref[0].embedding), 1.0, 1e-4);
+    }
+    EXPECT_EQ(ops::tag_value_string(ops::TagValue{std::vector<float>(3, 0.5f)}), "[3 values]");
 }
 
 }  // namespace

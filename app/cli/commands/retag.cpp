@@ -27,12 +27,15 @@ using namespace atelier::catalog;
 std::vector<fs::path> model_search_dirs(const Context& ctx);
 
 /// The library's auto-tagger for this invocation (a note on stderr when the
-/// moderation model is missing).
-Result<std::shared_ptr<AutoTagger>> library_tagger(Context& ctx, bool moderation) {
+/// moderation model is missing). `workers`: threads that will call it (0 =
+/// one per core, as a tagging pass runs); one model instance each on the CPU.
+Result<std::shared_ptr<AutoTagger>> library_tagger(Context& ctx, bool moderation, unsigned workers = 0) {
     autotag::Options o;
     o.moderation = moderation;
+    o.workers = workers;
     o.model_dirs = model_search_dirs(ctx);
     o.device = ctx.config.get_string("ml.device");
+    if (const auto threads = ctx.config.get_int("ml.threads")) o.threads = static_cast<int>(*threads);
     auto limits = imageio::ImageLimits::from_config(ctx.config);
     if (!limits) return limits.error();
     o.limits = *limits;
@@ -88,7 +91,7 @@ int run_similar_library(Context& ctx, const std::string& file, const std::string
     nlohmann::json head{{"file", file}, {"library", dir}, {"by", by}};
     std::size_t searched = 0;
     if (by == "embedding") {
-        auto tagger = library_tagger(ctx, true);
+        auto tagger = library_tagger(ctx, true, 1);  // one query image: one model instance
         if (!tagger) return report(ctx, tagger.error());
         auto q = (*tagger)->tag(file, ctx.cancel.token());
         if (!q) return report(ctx, q.error());
@@ -188,7 +191,7 @@ int run_retag(Context& ctx, const RetagArgs& a) {
     auto lib = Library::open(oo);
     if (!lib) return report(ctx, lib.error());
     if (a.check) {
-        auto tagger = library_tagger(ctx, !a.no_moderation);
+        auto tagger = library_tagger(ctx, !a.no_moderation, 1);  // only its stamps are used
         if (!tagger) return report(ctx, tagger.error());
         auto n = (*lib)->count_needing_tags(**tagger);
         if (!n) return report(ctx, n.error());

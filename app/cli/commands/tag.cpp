@@ -22,6 +22,7 @@
 #include "atelier/ml/registry.h"
 #include "atelier/ml/runtime.h"
 #include "atelier/ops/tag_hash.h"
+#include "atelier/ops/tag_load.h"
 #include "atelier/ops/tag_moderation.h"
 #include "atelier/ops/tag_plugins.h"
 #include "atelier/ops/tagger.h"
@@ -72,21 +73,8 @@ struct Tagged {
     Result<ops::TagReport> report = fail(Errc::internal, "not run");
 };
 
-Result<ops::TagReport> tag_file(const fs::path& file, const imageio::ImageLimits& limits,
-                                const ops::TagPipeline& pipeline, const CancelToken& cancel) {
-    auto info = imageio::probe(file, limits);
-    if (!info) return info.error();
-    auto img = imageio::load(file, limits);
-    if (!img) return img.error();
-    ops::FileFacts facts;
-    facts.format = info->format;
-    facts.file_bytes = info->file_bytes;
-    facts.bits_per_sample = info->bits_per_sample;
-    facts.frames = info->subimages;
-    auto r = pipeline.run(*img, &facts, cancel);
-    if (!r) return r.error().with_context(file.string());
-    return r;
-}
+// Images per model forward pass on a GPU.
+constexpr std::size_t kGpuBatch = 16;
 
 // Tags files [lo, hi) as one batch (one forward pass of the moderation model
 // for the batch); files that cannot be read get their own error.
@@ -100,18 +88,13 @@ void tag_files_batch(const std::vector<fs::path>& files, std::size_t lo, std::si
     facts.reserve(hi - lo);
     for (std::size_t i = lo; i < hi; ++i) {
         results[i].file = files[i];
-        auto info = imageio::probe(files[i], limits);
-        if (!info) {
-            results[i].report = info.error();
+        auto loaded = ops::load_for_tagging(files[i], limits);
+        if (!loaded) {
+            results[i].report = loaded.error();
             continue;
         }
-        auto img = imageio::load(files[i], limits);
-        if (!img) {
-            results[i].report = img.error();
-            continue;
-        }
-        images.push_back(std::move(*img));
-        facts.push_back({info->format, info->file_bytes, info->bits_per_sample, info->subimages, std::nullopt});
+        images.push_back(std::move(loaded->image));
+        facts.push_back(std::move(loaded->facts));
         index.push_back(i);
     }
     std::vector<const Image*> image_ptrs;
@@ -164,36 +147,25 @@ void parallel_for(Context& ctx, std::size_t n, bool show_progress, const std::st
         t.join();
 }
 
-struct NsfwModel {
-    std::shared_ptr<ml::Runtime> runtime;
-    std::shared_ptr<ml::Model> model;
-    std::string weights_hash;
-    std::string version;
-};
+// The installed nsfwjs MobileNetV2 (verified) on the configured device, one
+// instance per tagging worker on the CPU (ops::tagging_model_pool_plan).
+Result<ops::ModerationSetup> load_nsfw_model(Context& ctx, unsigned workers) {
+    const auto threads = ctx.config.get_int("ml.threads");
+    return ops::load_moderation(model_search_dirs(ctx), ctx.config.get_string("ml.device"),
+                                threads ? static_cast<int>(*threads) : 0, workers, ctx.cancel.token());
+}
 
-// The installed nsfwjs MobileNetV2 (verified), on the configured device.
-Result<NsfwModel> load_nsfw_model(Context& ctx) {
-    const auto reg = ml::ModelRegistry::scan(model_search_dirs(ctx));
-    auto mf = reg.resolve("nsfwjs-mobilenetv2", ctx.cancel.token());
-    if (!mf) return mf.error();
-    ml::RuntimeOptions ro;
-    ro.device = ctx.config.get_string("ml.device");
-    auto rt = ml::Runtime::create(ro);
-    if (!rt) return rt.error();
-    auto model = (*rt)->load(**mf);
-    if (!model) return model.error();
-    NsfwModel m{*rt, *model, "", (*mf)->version};
-    for (const auto& f : (*mf)->files)
-        if (f.path.find("shard") != std::string::npos) m.weights_hash = to_hex(f.sha256);
-    return m;
+unsigned tagging_workers(std::size_t files) {
+    return std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(files)));
 }
 
 // Adds the nsfwjs moderation tagger when its model is installed. Returns a
 // note for the user when it is not (tagging goes on without it).
-std::string add_moderation(Context& ctx, ops::TagPipeline& pipeline) {
-    auto m = load_nsfw_model(ctx);
+std::string add_moderation(Context& ctx, ops::TagPipeline& pipeline, unsigned workers, bool& gpu) {
+    auto m = load_nsfw_model(ctx, workers);
     if (!m) return "moderation skipped: " + m.error().message + " (install it with ./installer/setup.sh models)";
-    (void)pipeline.add(ops::make_moderation_tagger(m->model, m->weights_hash, m->version));
+    gpu = m->runtime->device().kind == ml::DeviceKind::cuda;
+    (void)pipeline.add(std::move(m->tagger));
     return "";
 }
 
@@ -201,17 +173,19 @@ std::string add_moderation(Context& ctx, ops::TagPipeline& pipeline) {
 // similarity of MobileNetV2 embeddings.
 int run_similar_embedding(Context& ctx, const std::string& file, const std::vector<fs::path>& files,
                           const imageio::ImageLimits& limits, int top) {
-    auto m = load_nsfw_model(ctx);
+    auto m = load_nsfw_model(ctx, tagging_workers(files.size()));
     if (!m) return report(ctx, m.error().with_context("similar --by embedding needs the nsfwjs-mobilenetv2 model"));
+    std::atomic<std::size_t> turn{0};
+    auto model_for = [&]() -> ml::Model& { return *m->models[turn.fetch_add(1) % m->models.size()]; };
     auto img = imageio::load(file, limits);
     if (!img) return report(ctx, img.error());
-    auto q = ops::moderate(*m->model, {&*img}, true, ctx.cancel.token());
+    auto q = ops::moderate(model_for(), {&*img}, true, ctx.cancel.token());
     if (!q) return report(ctx, q.error());
     std::vector<std::optional<std::vector<float>>> emb(files.size());
     parallel_for(ctx, files.size(), true, "embedding", [&](std::size_t i) {
         auto im = imageio::load(files[i], limits);
         if (!im) return;
-        if (auto r = ops::moderate(*m->model, {&*im}, true, ctx.cancel.token()))
+        if (auto r = ops::moderate(model_for(), {&*im}, true, ctx.cancel.token()))
             emb[i] = std::move(r->front().embedding);
     });
     if (ctx.cancel.cancelled()) return report(ctx, fail(Errc::cancelled, "search cancelled"));
@@ -264,27 +238,28 @@ int run_tag(Context& ctx, const std::vector<std::string>& inputs, bool moderatio
     if (files->empty()) return report(ctx, fail(Errc::not_found, "no image files found in the given folders"));
     auto pipeline = ops::TagPipeline::with_builtin_taggers();
     if (auto r = add_plugins(ctx, pipeline, plugin_dir); !r) return report(ctx, r.error(), kUsage);
+    // Throughput structure (docs/PERFORMANCE.md, "Auto-tagging"): one worker
+    // thread per core, each decoding its next images and running every tagger
+    // over them, so decoding on one worker overlaps tagging on the others.
+    // On the CPU each worker has its own model instance with one intra-op
+    // thread (no oversubscription, no OpenMP barriers between cores); on a
+    // GPU one instance takes batches from all workers.
+    const unsigned workers = tagging_workers(files->size());
+    bool gpu = false;
     if (moderation) {
-        if (auto note = add_moderation(ctx, pipeline); !note.empty() && !ctx.json)
+        if (auto note = add_moderation(ctx, pipeline, workers, gpu); !note.empty() && !ctx.json)
             std::fprintf(stderr, "atelier: %s\n", note.c_str());
     }
     std::vector<Tagged> results(files->size());
-    // With the moderation model, images go through it in batches.
-    const bool batched = std::any_of(pipeline.taggers().begin(), pipeline.taggers().end(),
-                                     [](const auto& t) { return t->info().id == "moderation"; });
-    if (batched) {
-        constexpr std::size_t kBatch = 8;
-        const std::size_t n = files->size(), batches = (n + kBatch - 1) / kBatch;
-        parallel_for(ctx, batches, true, "tagging", [&](std::size_t b) {
-            tag_files_batch(*files, b * kBatch, std::min(n, (b + 1) * kBatch), *limits, pipeline, ctx.cancel.token(),
-                            results);
-        });
-    } else {
-        parallel_for(ctx, files->size(), any_folder || files->size() > 1, "tagging", [&](std::size_t i) {
-            results[i].file = (*files)[i];
-            results[i].report = tag_file((*files)[i], *limits, pipeline, ctx.cancel.token());
-        });
-    }
+    // Images per `run_batch` call (one forward pass of the model). On the
+    // CPU the model is fastest per image at batch 1 (measured: larger batches
+    // only add memory traffic); on a GPU batches amortise the launches.
+    const std::size_t batch = gpu ? kGpuBatch : 1;
+    const std::size_t n = files->size(), batches = (n + batch - 1) / batch;
+    parallel_for(ctx, batches, any_folder || n > 1, "tagging", [&](std::size_t b) {
+        tag_files_batch(*files, b * batch, std::min(n, (b + 1) * batch), *limits, pipeline, ctx.cancel.token(),
+                        results);
+    });
     if (ctx.cancel.cancelled()) return report(ctx, fail(Errc::cancelled, "tagging cancelled"));
     int failures = 0;
     nlohmann::json all = nlohmann::json::array();
@@ -303,7 +278,7 @@ int run_tag(Context& ctx, const std::vector<std::string>& inputs, bool moderatio
         if (ctx.json) {
             nlohmann::json tags = nlohmann::json::array(), problems = nlohmann::json::array();
             for (const auto& t : r.report->tags)
-                tags.push_back(tag_json(t));
+                if (t.name != "embedding") tags.push_back(tag_json(t));  // 1280 floats: `similar --by embedding`
             for (const auto& p : r.report->problems)
                 problems.push_back({{"tagger", p.tagger},
                                     {"code", std::string(errc_name(p.error.code))},
@@ -314,6 +289,7 @@ int run_tag(Context& ctx, const std::vector<std::string>& inputs, bool moderatio
         std::printf("%s\n", r.file.c_str());
         std::string last_tagger;
         for (const auto& t : r.report->tags) {
+            if (t.name == "embedding") continue;
             if (t.tagger != last_tagger) {
                 std::printf("  [%s]%s%s\n", t.tagger.c_str(), t.model_hash.empty() ? "" : " model ",
                             t.model_hash.substr(0, 12).c_str());

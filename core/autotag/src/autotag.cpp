@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "atelier/autotag/autotag.h"
 
+#include <algorithm>
+#include <thread>
+#include <variant>
+
 #include "atelier/base/hash.h"
-#include "atelier/ml/registry.h"
 #include "atelier/ml/runtime.h"
 #include "atelier/ops/tag_hash.h"
+#include "atelier/ops/tag_load.h"
 #include "atelier/ops/tag_moderation.h"
 #include "atelier/ops/tagger.h"
 
@@ -16,11 +20,12 @@ namespace fs = std::filesystem;
 
 class OpsAutoTagger final : public catalog::AutoTagger {
 public:
-    OpsAutoTagger(ops::TagPipeline pipeline, std::shared_ptr<ml::Runtime> runtime, std::shared_ptr<ml::Model> model,
-                  std::string embedding_model, imageio::ImageLimits limits)
+    OpsAutoTagger(ops::TagPipeline pipeline, std::shared_ptr<ml::Runtime> runtime,
+                  std::vector<std::shared_ptr<ml::Model>> models, std::string embedding_model,
+                  imageio::ImageLimits limits)
         : m_pipeline(std::move(pipeline)),
           m_runtime(std::move(runtime)),
-          m_model(std::move(model)),
+          m_models(std::move(models)),
           m_embedding_model(std::move(embedding_model)),
           m_limits(limits) {
         for (const auto& t : m_pipeline.taggers())
@@ -30,21 +35,14 @@ public:
     [[nodiscard]] std::vector<catalog::TaggerStamp> taggers() const override { return m_stamps; }
 
     Result<catalog::AutoTagResult> tag(const fs::path& file, const CancelToken& cancel) override {
-        auto info = imageio::probe(file, m_limits);
-        if (!info) return info.error();
-        auto img = imageio::load(file, m_limits);
-        if (!img) return img.error();
-        ops::FileFacts facts;
-        facts.format = info->format;
-        facts.file_bytes = info->file_bytes;
-        facts.bits_per_sample = info->bits_per_sample;
-        facts.frames = info->subimages;
-        auto report = m_pipeline.run(*img, &facts, cancel);
+        auto loaded = ops::load_for_tagging(file, m_limits);
+        if (!loaded) return loaded.error();
+        auto report = m_pipeline.run(loaded->image, &loaded->facts, cancel);
         if (!report) return report.error().with_context(file.string());
         catalog::AutoTagResult out;
         catalog::PerceptualHashes hashes;
         int hash_parts = 0;
-        for (const auto& t : report->tags) {
+        for (auto& t : report->tags) {
             if (t.name.rfind("hash.", 0) == 0) {
                 auto text = std::get_if<std::string>(&t.value);
                 auto h = text ? ops::parse_hash_hex(*text) : Result<std::uint64_t>(fail(Errc::internal, "no hex"));
@@ -64,27 +62,26 @@ public:
                 continue;
             }
             if (t.name == "embedding.dims") continue;
+            if (t.name == "embedding") {  // the moderation tagger's features: no second forward pass
+                if (auto* v = std::get_if<std::vector<float>>(&t.value);
+                    v && !v->empty() && !m_embedding_model.empty()) {
+                    out.embedding = std::move(*v);
+                    out.embedding_model = m_embedding_model;
+                }
+                continue;
+            }
             out.tags.push_back({t.name, ops::tag_value_string(t.value), t.confidence, t.tagger, t.model_hash});
         }
         if (hash_parts > 0) out.hashes = hashes;
         for (const auto& p : report->problems)
             out.problems.push_back(p.tagger + ": " + p.error.message);
-        if (m_model) {
-            auto m = ops::moderate(*m_model, {&*img}, true, cancel);
-            if (m && !m->empty() && !m->front().embedding.empty()) {
-                out.embedding = std::move(m->front().embedding);
-                out.embedding_model = m_embedding_model;
-            } else if (!m) {
-                out.problems.push_back("embedding: " + m.error().message);
-            }
-        }
         return out;
     }
 
 private:
     ops::TagPipeline m_pipeline;
-    std::shared_ptr<ml::Runtime> m_runtime;  // keeps the model's runtime alive
-    std::shared_ptr<ml::Model> m_model;
+    std::shared_ptr<ml::Runtime> m_runtime;            // keeps the model's runtime alive
+    std::vector<std::shared_ptr<ml::Model>> m_models;  // kept alive for the moderation tagger
     std::string m_embedding_model;
     imageio::ImageLimits m_limits;
     std::vector<catalog::TaggerStamp> m_stamps;
@@ -95,27 +92,20 @@ private:
 Result<std::shared_ptr<catalog::AutoTagger>> make_auto_tagger(const Options& options, std::string* note) {
     auto pipeline = ops::TagPipeline::with_builtin_taggers();
     std::shared_ptr<ml::Runtime> runtime;
-    std::shared_ptr<ml::Model> model;
+    std::vector<std::shared_ptr<ml::Model>> models;
     std::string embedding_model;
     if (options.moderation) {
+        // One model instance per tagging thread on the CPU (the library tags
+        // on one worker per core): ops::tagging_model_pool_plan.
+        const unsigned workers = options.workers ? options.workers : std::max(1u, std::thread::hardware_concurrency());
         auto loaded = [&]() -> Result<void> {
-            const auto reg = ml::ModelRegistry::scan(options.model_dirs);
-            auto mf = reg.resolve("nsfwjs-mobilenetv2");
-            if (!mf) return mf.error();
-            ml::RuntimeOptions ro;
-            ro.device = options.device;
-            auto rt = ml::Runtime::create(ro);
-            if (!rt) return rt.error();
-            auto m = (*rt)->load(**mf);
+            auto m = ops::load_moderation(options.model_dirs, options.device, options.threads, workers);
             if (!m) return m.error();
-            std::string weights_hash;
-            for (const auto& f : (*mf)->files)
-                if (f.path.find("shard") != std::string::npos) weights_hash = to_hex(f.sha256);
-            ATELIER_TRY(pipeline.add(ops::make_moderation_tagger(*m, weights_hash, (*mf)->version)));
+            ATELIER_TRY(pipeline.add(std::move(m->tagger)));
             const auto& info = pipeline.taggers().back()->info();
-            embedding_model = info.qualified() + "#" + weights_hash.substr(0, 16);
-            runtime = *rt;
-            model = *m;
+            embedding_model = info.qualified() + "#" + m->weights_hash.substr(0, 16);
+            runtime = m->runtime;
+            models = m->models;
             return ok();
         }();
         if (!loaded && note)
@@ -123,7 +113,7 @@ Result<std::shared_ptr<catalog::AutoTagger>> make_auto_tagger(const Options& opt
                     " (install the model with ./installer/setup.sh models)";
     }
     return std::shared_ptr<catalog::AutoTagger>(std::make_shared<OpsAutoTagger>(
-        std::move(pipeline), std::move(runtime), std::move(model), std::move(embedding_model), options.limits));
+        std::move(pipeline), std::move(runtime), std::move(models), std::move(embedding_model), options.limits));
 }
 
 }  // namespace atelier::autotag

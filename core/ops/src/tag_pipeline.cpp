@@ -3,6 +3,7 @@
 // collects tags, problems and timings.
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -28,6 +29,9 @@ std::string tag_value_string(const TagValue& value) {
             return buf;
         }
         std::string operator()(const std::string& s) const { return s; }
+        std::string operator()(const std::vector<float>& v) const {
+            return "[" + std::to_string(v.size()) + " values]";
+        }
     };
     return std::visit(Visitor{}, value);
 }
@@ -50,11 +54,44 @@ namespace {
 // One source row as float RGBA, sRGB-encoded, RGB premultiplied by alpha.
 // Integer samples are exact in 0..1 and need no cleaning; float samples get
 // NaN/Inf → 0 and are clamped to 0..1.
+// u8 → 0..1, exactly as v * (1.0f / 255.0f) (a table load instead of a
+// conversion and a multiply per sample: the preview's largest cost).
+const std::array<float, 256> kU8ToFloat = [] {
+    std::array<float, 256> t{};
+    for (int i = 0; i < 256; ++i)
+        t[static_cast<std::size_t>(i)] = static_cast<float>(i) * (1.0f / 255.0f);
+    return t;
+}();
+
 template <class T, int CH>
 void read_row_premultiplied(const Image& img, int y, float* out) {
     const int w = img.width(), cc = img.color_channels();
     const bool alpha = img.has_alpha() && CH >= 2;
     const T* r = img.row_as<T>(y);
+    if constexpr (std::is_same_v<T, std::uint8_t>) {
+        // Opaque 8-bit rows (most files): no premultiplying, no clamping.
+        if (!alpha) {
+            const float* lut = kU8ToFloat.data();
+            if (CH >= 3 && cc >= 3) {
+                for (int x = 0; x < w; ++x) {
+                    const T* p = r + static_cast<std::size_t>(x) * CH;
+                    float* o = out + 4 * static_cast<std::size_t>(x);
+                    o[0] = lut[p[0]];
+                    o[1] = lut[p[1]];
+                    o[2] = lut[p[2 < CH ? 2 : 0]];
+                    o[3] = 1.0f;
+                }
+            } else {
+                for (int x = 0; x < w; ++x) {
+                    const float v = lut[r[static_cast<std::size_t>(x) * CH]];
+                    float* o = out + 4 * static_cast<std::size_t>(x);
+                    o[0] = o[1] = o[2] = v;
+                    o[3] = 1.0f;
+                }
+            }
+            return;
+        }
+    }
     auto get = [](T v) -> float {
         if constexpr (std::is_same_v<T, std::uint8_t>)
             return v * (1.0f / 255.0f);
@@ -153,14 +190,19 @@ Result<Image> make_preview(const Image& image, int max_side) {
                 wts.push_back(static_cast<float>((std::min<double>(x + 1, b) - std::max<double>(x, a)) * scale));
         }
     }
-    std::vector<float> src(static_cast<std::size_t>(w) * 4), hrow(static_cast<std::size_t>(ow) * 4);
-    std::vector<float> acc(static_cast<std::size_t>(ow) * oh * 4, 0.0f);
-    for (int y = 0; y < h; ++y) {
-        read_row_premultiplied(image, y, src.data());
+    // Vertical pass first, into two rolling full-width rows (the target row
+    // being finished and the next one: each source row touches at most two),
+    // then the horizontal gather once per target row — not once per source
+    // row — followed by un-premultiplying (the weights of each target pixel
+    // sum to 1).
+    const std::size_t wn = static_cast<std::size_t>(w) * 4;
+    std::vector<float> src(wn), cur(wn, 0.0f), nxt(wn, 0.0f);
+    auto finish = [&](int oy, const std::vector<float>& acc) {
+        float* o = out->row_as<float>(oy);
         const float* wt = wts.data();
         for (int ox = 0; ox < ow; ++ox) {
             float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-            const float* p = &src[4 * static_cast<std::size_t>(first[ox])];
+            const float* p = &acc[4 * static_cast<std::size_t>(first[ox])];
             for (int k = 0, n = count[ox]; k < n; ++k, p += 4) {
                 const float wk = *wt++;
                 a0 += wk * p[0];
@@ -168,32 +210,39 @@ Result<Image> make_preview(const Image& image, int max_side) {
                 a2 += wk * p[2];
                 a3 += wk * p[3];
             }
-            float* o = &hrow[4 * static_cast<std::size_t>(ox)];
-            o[0] = a0;
-            o[1] = a1;
-            o[2] = a2;
-            o[3] = a3;
+            float* q = o + 4 * static_cast<std::size_t>(ox);
+            const float al = a3;
+            q[0] = al > 1e-6f ? std::clamp(a0 / al, 0.0f, 1.0f) : 0.0f;
+            q[1] = al > 1e-6f ? std::clamp(a1 / al, 0.0f, 1.0f) : 0.0f;
+            q[2] = al > 1e-6f ? std::clamp(a2 / al, 0.0f, 1.0f) : 0.0f;
+            q[3] = std::clamp(al, 0.0f, 1.0f);
         }
+    };
+    int row = 0;  // the target row `cur` accumulates; `nxt` is row + 1
+    for (int y = 0; y < h; ++y) {
+        read_row_premultiplied(image, y, src.data());
         const auto& s = sy[y];
-        float* r0 = &acc[static_cast<std::size_t>(s.t0) * ow * 4];
-        for (int i = 0; i < ow * 4; ++i)
-            r0[i] += s.w0 * hrow[i];
-        if (s.w1 > 0.0f) {
-            float* r1 = &acc[static_cast<std::size_t>(s.t1) * ow * 4];
-            for (int i = 0; i < ow * 4; ++i)
-                r1[i] += s.w1 * hrow[i];
+        while (s.t0 > row) {
+            finish(row, cur);
+            cur.swap(nxt);
+            std::fill(nxt.begin(), nxt.end(), 0.0f);
+            ++row;
+        }
+        const float w0 = s.w0, w1 = s.w1;
+        float* __restrict c0 = cur.data();
+        const float* __restrict sp = src.data();
+        for (std::size_t i = 0; i < wn; ++i)
+            c0[i] += w0 * sp[i];
+        if (w1 > 0.0f && s.t1 > row) {
+            float* __restrict c1 = nxt.data();
+            for (std::size_t i = 0; i < wn; ++i)
+                c1[i] += w1 * sp[i];
         }
     }
-    // The split weights of each target pixel sum to 1: un-premultiply.
-    for (int y = 0; y < oh; ++y) {
-        float* o = out->row_as<float>(y);
-        const float* a = &acc[static_cast<std::size_t>(y) * ow * 4];
-        for (int x = 0; x < ow; ++x) {
-            const float al = a[4 * x + 3];
-            for (int c = 0; c < 3; ++c)
-                o[4 * x + c] = al > 1e-6f ? std::clamp(a[4 * x + c] / al, 0.0f, 1.0f) : 0.0f;
-            o[4 * x + 3] = std::clamp(al, 0.0f, 1.0f);
-        }
+    for (; row < oh; ++row) {
+        finish(row, cur);
+        cur.swap(nxt);
+        std::fill(nxt.begin(), nxt.end(), 0.0f);
     }
     out->metadata() = image.metadata();
     out->metadata().color_space = "sRGB";

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "tag_common_p.h"
 
@@ -30,27 +31,38 @@ namespace {
 
 using detail::Plane;
 
-Plane transpose(const Plane& p) {
-    Plane t(p.h, p.w, p.c);
-    for (int y = 0; y < p.h; ++y)
-        for (int x = 0; x < p.w; ++x)
-            std::copy_n(p.at(x, y), p.c, t.at(y, x));
-    return t;
-}
+// A plane seen as is or transposed (x and y swapped) without copying it:
+// the vertical wrap is the horizontal wrap of the transposed view.
+template <bool T>
+struct View {
+    const Plane& p;
+    int w() const { return T ? p.h : p.w; }
+    int h() const { return T ? p.w : p.h; }
+    const float* at(int x, int y) const { return T ? p.at(y, x) : p.at(x, y); }
+};
 
 // L1 distance between column xa at row y and column xb at row y + dy
 // (fractional, wrapping), summed over channels.
-double col_diff_at(const Plane& p, int xa, int xb, int y, double dy) {
+template <bool T>
+double col_diff_at(const View<T>& v, int xa, int xb, int y, double dy) {
+    const int c = v.p.c, h = v.h();
+    const float* a = v.at(xa, y);
+    if (dy == 0.0) {
+        const float* b = v.at(xb, y);
+        double s = 0;
+        for (int k = 0; k < c; ++k)
+            s += std::abs(a[k] - b[k]);
+        return s;
+    }
     double yy = y + dy;
-    yy -= std::floor(yy / p.h) * p.h;
-    const int y0 = static_cast<int>(yy) % p.h, y1 = (y0 + 1) % p.h;
+    yy -= std::floor(yy / h) * h;
+    const int y0 = static_cast<int>(yy) % h, y1 = (y0 + 1) % h;
     const double f = yy - std::floor(yy);
-    const float* a = p.at(xa, y);
-    const float* b0 = p.at(xb, y0);
-    const float* b1 = p.at(xb, y1);
+    const float* b0 = v.at(xb, y0);
+    const float* b1 = v.at(xb, y1);
     double s = 0;
-    for (int c = 0; c < p.c; ++c)
-        s += std::abs(a[c] - ((1 - f) * b0[c] + f * b1[c]));
+    for (int k = 0; k < c; ++k)
+        s += std::abs(a[k] - ((1 - f) * b0[k] + f * b1[k]));
     return s;
 }
 
@@ -58,42 +70,46 @@ double col_diff_at(const Plane& p, int xa, int xb, int y, double dy) {
 // dy_frac × height): the mean seam discontinuity over the mean discontinuity
 // of the kNear column pairs on each side of the seam, each plus `eps` (which
 // keeps flat areas and faint noise from making ratios of nothing).
-double seam_ratio(const Plane& p, double dy_frac, double eps) {
+template <bool T>
+double seam_ratio(const View<T>& v, double dy_frac, double eps) {
     constexpr int kNear = 4;
-    const double dy = dy_frac * p.h;
+    const int w = v.w(), h = v.h();
+    const double dy = dy_frac * h;
     double seam = 0, near = 0;
     int near_n = 0;
-    for (int y = 0; y < p.h; ++y)
-        seam += col_diff_at(p, p.w - 1, 0, y, dy);
+    for (int y = 0; y < h; ++y)
+        seam += col_diff_at(v, w - 1, 0, y, dy);
     for (int k = 0; k < kNear; ++k) {
-        for (int x : {k, p.w - 2 - k}) {
+        for (int x : {k, w - 2 - k}) {
             double d = 0;
-            for (int y = 0; y < p.h; ++y)
-                d += col_diff_at(p, x, x + 1, y, 0.0);
+            for (int y = 0; y < h; ++y)
+                d += col_diff_at(v, x, x + 1, y, 0.0);
             near += d;
             ++near_n;
         }
     }
-    seam /= p.h;
-    near /= static_cast<double>(near_n) * p.h;
+    seam /= h;
+    near /= static_cast<double>(near_n) * h;
     return (seam + eps) / (near + eps);
 }
 
 // 0..1 mirror symmetry about the vertical axis: 1 - mirror error relative to
 // the error against an unrelated (half-width shifted) copy.
-double mirror_symmetry(const Plane& p) {
+template <bool T>
+double mirror_symmetry(const View<T>& v) {
+    const int w = v.w(), h = v.h(), c = v.p.c;
     double mirror = 0, shifted = 0;
-    for (int y = 0; y < p.h; ++y)
-        for (int x = 0; x < p.w; ++x) {
-            const float* a = p.at(x, y);
-            const float* m = p.at(p.w - 1 - x, y);
-            const float* s = p.at((x + p.w / 2) % p.w, y);
-            for (int c = 0; c < p.c; ++c) {
-                mirror += std::abs(a[c] - m[c]);
-                shifted += std::abs(a[c] - s[c]);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const float* a = v.at(x, y);
+            const float* m = v.at(w - 1 - x, y);
+            const float* s = v.at((x + w / 2) % w, y);
+            for (int k = 0; k < c; ++k) {
+                mirror += std::abs(a[k] - m[k]);
+                shifted += std::abs(a[k] - s[k]);
             }
         }
-    const double n = static_cast<double>(p.w) * p.h;
+    const double n = static_cast<double>(w) * h;
     mirror /= n;
     shifted /= n;
     if (shifted < 1e-3) return mirror < 1e-3 ? 1.0 : 0.0;
@@ -121,23 +137,22 @@ Result<SeamlessAnalysis> analyse_seamless(const Image& preview) {
         const auto& b = levels.back();
         levels.push_back(detail::area_downscale(b, (b.w + 1) / 2, (b.h + 1) / 2));
     }
-    std::vector<Plane> transposed;
-    for (const auto& l : levels)
-        transposed.push_back(transpose(l));
     // Worst seam over the scales, per wrap and layout offset.
     // Coarser levels average noise away and show low-frequency jumps; their
     // neighbouring columns are also further apart, so they get a larger eps
     // and only flag clear jumps.
-    auto worst = [](const std::vector<Plane>& ls, double shift) {
+    auto worst = [&levels]<bool T>(std::bool_constant<T>, double shift) {
         double r = 0, eps = 0.01;
-        for (const auto& l : ls) {
-            r = std::max(r, seam_ratio(l, shift, eps));
+        for (const auto& l : levels) {
+            r = std::max(r, seam_ratio(View<T>{l}, shift, eps));
             eps *= 4;
         }
         return r;
     };
-    const double h0 = worst(levels, 0.0), v0 = worst(transposed, 0.0);
-    const double h_drop = worst(levels, 0.5), v_brick = worst(transposed, 0.5);
+    const std::false_type rows;  // horizontal wrap
+    const std::true_type cols;   // vertical wrap (the transposed view)
+    const double h0 = worst(rows, 0.0), v0 = worst(cols, 0.0);
+    const double h_drop = worst(rows, 0.5), v_brick = worst(cols, 0.5);
     struct Layout {
         RepeatType type;
         double rh, rv;
@@ -161,8 +176,8 @@ Result<SeamlessAnalysis> analyse_seamless(const Image& preview) {
     a.score_v = ratio_to_score(best->rv);
     a.seamless = a.score_h >= 0.5 && a.score_v >= 0.5;
     const Plane& mid = levels[std::min<std::size_t>(1, levels.size() - 1)];
-    a.symmetry_h = mirror_symmetry(mid);
-    a.symmetry_v = mirror_symmetry(transpose(mid));
+    a.symmetry_h = mirror_symmetry(View<false>{mid});
+    a.symmetry_v = mirror_symmetry(View<true>{mid});
     if (a.seamless) {
         a.repeat = best->type;
         const double margin = std::clamp((second - cost(*best)) / std::max(second, 1e-9), 0.0, 1.0);

@@ -115,9 +115,11 @@ Result<StyleAnalysis> analyse_style(const Image& preview) {
     f.saturation = sat / n;
     // Colour histogram: 16 levels per channel.
     std::vector<std::uint32_t> hist(4096, 0);
+    std::vector<std::uint16_t> bin(static_cast<std::size_t>(n));
     for (std::size_t k = 0; k < static_cast<std::size_t>(n); ++k) {
         auto q = [&](int c) { return std::min(15, static_cast<int>(rgb[3 * k + c] * 16.0f)); };
-        ++hist[(q(0) << 8) | (q(1) << 4) | q(2)];
+        bin[k] = static_cast<std::uint16_t>((q(0) << 8) | (q(1) << 4) | q(2));
+        ++hist[bin[k]];
     }
     double ent = 0;
     std::uint32_t top = 0;
@@ -139,8 +141,7 @@ Result<StyleAnalysis> analyse_style(const Image& preview) {
             (((top_bin >> 8) & 15) * 0.2126 + ((top_bin >> 4) & 15) * 0.7152 + (top_bin & 15) * 0.0722 + 0.5) / 16.0;
         std::size_t dark = 0, other = 0;
         for (std::size_t k = 0; k < static_cast<std::size_t>(n); ++k) {
-            auto q = [&](int c) { return std::min(15, static_cast<int>(rgb[3 * k + c] * 16.0f)); };
-            if (static_cast<std::size_t>((q(0) << 8) | (q(1) << 4) | q(2)) == top_bin) continue;
+            if (bin[k] == top_bin) continue;
             ++other;
             if (y[k] < dom_l - 0.25) ++dark;
         }
@@ -153,13 +154,18 @@ Result<StyleAnalysis> analyse_style(const Image& preview) {
         std::array<double, 64> block{};
         std::array<double, 64> block_n{};
         double total = 0;
+        // 3×3 box sums, separably: horizontal triples per row, then three rows.
+        std::vector<double> h3(static_cast<std::size_t>(w) * h, 0.0);
+        for (int j = 0; j < h; ++j) {
+            const float* r = &y[static_cast<std::size_t>(j) * w];
+            double* o = &h3[static_cast<std::size_t>(j) * w];
+            for (int i = 1; i + 1 < w; ++i)
+                o[i] = static_cast<double>(r[i - 1]) + r[i] + r[i + 1];
+        }
         for (int j = 1; j + 1 < h; ++j)
             for (int i = 1; i + 1 < w; ++i) {
                 const std::size_t k = static_cast<std::size_t>(j) * w + i;
-                double box = 0;
-                for (int dj = -1; dj <= 1; ++dj)
-                    for (int di = -1; di <= 1; ++di)
-                        box += y[k + static_cast<std::ptrdiff_t>(dj) * w + di];
+                const double box = h3[k - w] + h3[k] + h3[k + w];
                 const double d = std::abs(y[k] - box / 9.0);
                 total += d;
                 const int b = (j * 8 / h) * 8 + (i * 8 / w);

@@ -11,9 +11,10 @@
 /// source ("id@version") / model hash, except `hash.*` (stored as perceptual
 /// hashes for "more like this") and `embedding.dims`. With the moderation
 /// model, the L2-normalised MobileNetV2 embedding is stored as well (model
-/// key "moderation@<version>#<weights sha256, 16 digits>"); the moderation
-/// tagger does not hand out its embedding, so it is computed by a second
-/// forward pass of the same model (~half the cost of tagging with it).
+/// key "moderation@<version>#<weights sha256, 16 digits>"), taken from the
+/// moderation tagger's "embedding" tag (one forward pass per image). On the
+/// CPU the model is loaded once per tagging thread (one intra-op thread
+/// each; `ops::tagging_model_pool_plan`).
 ///
 /// Thread safety: the returned tagger's `tag` may be called from several
 /// threads at once (the model serialises its own runs).
@@ -34,6 +35,8 @@ struct Options {
     bool moderation = true;
     std::vector<std::filesystem::path> model_dirs;  ///< where installed models are looked for
     std::string device;                             ///< `ml.device` ("" = automatic)
+    int threads = 0;                                ///< `ml.threads` (0 = one per model instance on the CPU)
+    unsigned workers = 0;                           ///< tagging threads that call `tag` (0 = one per core)
     imageio::ImageLimits limits;                    ///< files over these are not decoded
 };
 

@@ -26,8 +26,10 @@
 
 namespace atelier::ops {
 
-/// A tag's value: a flag, a count, a measurement or a word.
-using TagValue = std::variant<bool, std::int64_t, double, std::string>;
+/// A tag's value: a flag, a count, a measurement, a word, or a vector (a
+/// learned tagger's visual embedding, "embedding": kept with the report so
+/// that callers need no second forward pass; not meant for display).
+using TagValue = std::variant<bool, std::int64_t, double, std::string, std::vector<float>>;
 
 /// One tag. Names are dotted lower-case paths ("seamless.horizontal",
 /// "palette.1.name"); the same name never appears twice in one report.
@@ -39,7 +41,8 @@ struct Tag {
     std::string model_hash;   ///< SHA-256 (hex) of the model weights; empty for statistical taggers
 };
 
-/// Value as text (bools "true"/"false", doubles with up to 6 significant digits).
+/// Value as text (bools "true"/"false", doubles with up to 6 significant
+/// digits, vectors as "[N values]").
 std::string tag_value_string(const TagValue& value);
 
 /// What a tagger is: stable id, version (bumped whenever its output for the
