@@ -1,17 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The image I/O facade: forwards to the OpenImageIO module, loaded on first
 // use (see backend_p.h for why).
-#include <dlfcn.h>
-#include <unistd.h>
-
-#include <array>
-#include <cstdlib>
-#include <cstring>
 #include <mutex>
-#include <system_error>
 
 #include <spdlog/spdlog.h>
 
+#include "atelier/base/module_loader.h"
 #include "backend_p.h"
 
 namespace atelier::imageio {
@@ -20,25 +14,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Where the module is looked for, in order: $ATELIER_IMAGEIO_MODULE; next to
-// the running program as installed (<bindir>/<ATELIER_IMAGEIO_MODULE_RELPATH>);
-// the build tree this program was built in.
-std::vector<fs::path> module_candidates() {
-    std::vector<fs::path> c;
-    if (const char* env = std::getenv("ATELIER_IMAGEIO_MODULE"); env != nullptr && *env != '\0') {
-        c.emplace_back(env);
-        return c;  // an explicit choice is not second-guessed
-    }
-    std::array<char, 4096> exe{};
-    const ssize_t n = ::readlink("/proc/self/exe", exe.data(), exe.size() - 1);
-    if (n > 0)
-        c.push_back((fs::path(std::string(exe.data(), static_cast<std::size_t>(n))).parent_path() /
-                     ATELIER_IMAGEIO_MODULE_RELPATH)
-                        .lexically_normal());
-    c.emplace_back(ATELIER_IMAGEIO_MODULE_BUILD_PATH);
-    return c;
-}
-
 struct Loaded {
     const detail::BackendV1* backend = nullptr;
     fs::path path;
@@ -46,40 +21,27 @@ struct Loaded {
 };
 
 Loaded open_module() {
+    // Looked for at $ATELIER_IMAGEIO_MODULE, next to the running program as
+    // installed, then in the build tree this program was built in.
+    static constexpr ModuleSpec spec{
+        .what = "image codec module",
+        .file_name = "libatelier_imageio_oiio.so",
+        .env_var = "ATELIER_IMAGEIO_MODULE",
+        .install_relpath = ATELIER_IMAGEIO_MODULE_RELPATH,
+        .build_path = ATELIER_IMAGEIO_MODULE_BUILD_PATH,
+        .entry_symbol = "atelier_imageio_backend_v1",
+        .abi = detail::kBackendAbi,
+        .dependency_hint = "its OpenImageIO dependency may be missing",
+    };
     Loaded l;
-    std::string tried;
-    for (const auto& p : module_candidates()) {
-        std::error_code ec;
-        if (!fs::exists(p, ec)) {
-            tried += (tried.empty() ? "" : ", ") + p.string();
-            continue;
-        }
-        // Never closed: codec libraries register global state.
-        void* h = ::dlopen(p.c_str(), RTLD_NOW | RTLD_LOCAL);
-        if (h == nullptr) {
-            const char* why = ::dlerror();
-            l.error = Error{Errc::unsupported, "cannot load the image codec module '" + p.string() +
-                                                   "': " + (why ? why : "unknown reason") +
-                                                   "; reinstall Atelier (its OpenImageIO dependency may be missing)"};
-            return l;
-        }
-        using Entry = const detail::BackendV1* (*)();
-        auto entry = reinterpret_cast<Entry>(::dlsym(h, "atelier_imageio_backend_v1"));
-        const detail::BackendV1* b = entry != nullptr ? entry() : nullptr;
-        if (b == nullptr || b->abi == nullptr || std::strcmp(b->abi, detail::kBackendAbi) != 0) {
-            l.error = Error{Errc::unsupported,
-                            "the image codec module '" + p.string() + "' belongs to another Atelier build (" +
-                                (b != nullptr && b->abi != nullptr ? b->abi : "no version") + ", this program is " +
-                                detail::kBackendAbi + "); reinstall Atelier or unset ATELIER_IMAGEIO_MODULE"};
-            return l;
-        }
-        l.backend = b;
-        l.path = p;
-        spdlog::debug("image I/O: OpenImageIO {} from {}", b->codec_version, p.string());
+    auto m = load_module(spec);
+    if (!m) {
+        l.error = m.error();
         return l;
     }
-    l.error = Error{Errc::not_found, "the image codec module libatelier_imageio_oiio.so was not found (looked in " +
-                                         tried + "); reinstall Atelier or set ATELIER_IMAGEIO_MODULE to its path"};
+    l.backend = static_cast<const detail::BackendV1*>(m->table);
+    l.path = m->path;
+    spdlog::debug("image I/O: OpenImageIO {} from {}", l.backend->codec_version, l.path.string());
     return l;
 }
 

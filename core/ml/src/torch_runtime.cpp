@@ -28,33 +28,12 @@
 #include "atelier/base/sysinfo.h"
 #include "atelier/ml/runtime.h"
 #include "atelier/ml/safetensors.h"
+#include "runtime_module_p.h"
 
 namespace atelier::ml {
 
 namespace fs = std::filesystem;
 using torch::Tensor;
-
-Result<Precision> parse_precision(std::string_view name) {
-    if (name == "fp32") return Precision::fp32;
-    if (name == "bf16") return Precision::bf16;
-    if (name == "fp16") return Precision::fp16;
-    if (name == "auto" || name == "automatic") return Precision::automatic;
-    return fail(Errc::invalid_argument, "precision '" + std::string(name) + "' is not one of fp32, bf16, fp16, auto");
-}
-
-std::string_view precision_name(Precision p) noexcept {
-    switch (p) {
-        case Precision::fp32:
-            return "fp32";
-        case Precision::bf16:
-            return "bf16";
-        case Precision::fp16:
-            return "fp16";
-        case Precision::automatic:
-            return "auto";
-    }
-    return "fp32";
-}
 
 namespace {
 
@@ -1778,11 +1757,9 @@ private:
 
 }  // namespace
 
-void follow_queue(Runtime& runtime, const JobQueue& queue) {
-    runtime.set_queue_source([&queue] { return queue.queued() + queue.running(); });
-}
+namespace {
 
-Result<void> Runtime::compile_torchscript(const std::string& source, const fs::path& path) {
+Result<void> compile_torchscript_impl(const std::string& source, const fs::path& path) {
     try {
         torch::jit::Module m("atelier_scripted");
         m.define(source);
@@ -1795,8 +1772,6 @@ Result<void> Runtime::compile_torchscript(const std::string& source, const fs::p
     }
 }
 
-namespace {
-
 /// The 1-minute load average from /proc/loadavg; -1 when unreadable.
 double load_average() {
     std::FILE* f = std::fopen("/proc/loadavg", "r");
@@ -1807,16 +1782,7 @@ double load_average() {
     return v;
 }
 
-}  // namespace
-
-int adaptive_threads(int cores, double load) {
-    if (cores < 1) cores = 1;
-    if (load < 0) return cores;
-    const double free = static_cast<double>(cores) - load;
-    return std::clamp(static_cast<int>(std::lround(free)), 1, cores);
-}
-
-DeviceInfo Runtime::probe(std::string_view device) {
+DeviceInfo probe_impl(std::string_view device) {
     DeviceInfo d;
     d.torch_version = TORCH_VERSION;
     d.cuda_in_build = torch::cuda::is_available() || at::hasCUDA();
@@ -1861,10 +1827,10 @@ DeviceInfo Runtime::probe(std::string_view device) {
     return d;
 }
 
-Result<std::shared_ptr<Runtime>> Runtime::create(const RuntimeOptions& options) {
+Result<std::shared_ptr<Runtime>> create_impl(const RuntimeOptions& options) {
     if (options.device != "auto" && options.device != "cpu" && options.device != "cuda")
         return fail(Errc::invalid_argument, "device '" + options.device + "' is not one of auto, cpu, cuda");
-    DeviceInfo d = probe(options.device);
+    DeviceInfo d = probe_impl(options.device);
     if (options.device == "cuda" && d.kind != DeviceKind::cuda)
         return fail(Errc::unsupported, "--device cuda was asked for but " + d.reason + "; use --device cpu");
     if (options.threads > 0 && d.kind == DeviceKind::cpu) {
@@ -1882,4 +1848,14 @@ Result<std::shared_ptr<Runtime>> Runtime::create(const RuntimeOptions& options) 
     return std::shared_ptr<Runtime>(std::make_shared<TorchRuntime>(std::move(d), options));
 }
 
+}  // namespace
+
 }  // namespace atelier::ml
+
+extern "C" __attribute__((visibility("default"))) const atelier::ml::detail::RuntimeModuleV1* atelier_ml_runtime_v1() {
+    static const atelier::ml::detail::RuntimeModuleV1 table{
+        atelier::ml::detail::kRuntimeAbi,       TORCH_VERSION, &atelier::ml::create_impl, &atelier::ml::probe_impl,
+        &atelier::ml::compile_torchscript_impl,
+    };
+    return &table;
+}
