@@ -184,8 +184,6 @@ int main(int argc, char** argv) {
         const std::string id = "esrgan-" + name;
         auto mf = reg.resolve(id);
         if (!mf) return std::fprintf(stderr, "%s\n", mf.error().message.c_str()), 1;
-        auto m = (*rt)->load(**mf, {4});
-        if (!m) return std::fprintf(stderr, "%s\n", m.error().message.c_str()), 1;
         for (const auto& sz : sizes) {
             const int n = std::atoi(sz.c_str());
             const Image img = procedural::noise_texture(n, n, 7).value();
@@ -212,8 +210,12 @@ int main(int argc, char** argv) {
                 if (cfg.threads == 1 && dev.kind == ml::DeviceKind::cuda) continue;
                 if (!cfg.large && n >= 512 && name == "thick") continue;
                 const int threads = cfg.threads == 0 ? dev.threads : cfg.threads < 0 ? all_cores : cfg.threads;
-                (void)ml::Runtime::create(
+                // The model is loaded under a runtime with this thread count: its CPU workers follow it.
+                auto rt_cfg = ml::Runtime::create(
                     {.device = dev.name, .precision = ml::Precision::fp32, .memory_budget = 0, .threads = threads});
+                if (!rt_cfg) return std::fprintf(stderr, "%s\n", rt_cfg.error().message.c_str()), 1;
+                auto m = (*rt_cfg)->load(**mf, {4});
+                if (!m) return std::fprintf(stderr, "%s\n", m.error().message.c_str()), 1;
                 o.precision = cfg.precision;
                 auto warm = ops::upscale(**m, img, o);  // warm-up (oneDNN primitive creation)
                 if (!warm) return std::fprintf(stderr, "%s\n", warm.error().message.c_str()), 1;

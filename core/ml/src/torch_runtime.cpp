@@ -168,6 +168,7 @@ public:
         return m_peak_floats_per_pixel * 4.0 * scale * 1.25 + 64.0;  // + conv workspace margin
     }
     double flops_per_pixel() const override { return m_flops_per_pixel; }
+    int batch_parallelism() const noexcept override { return m_device.is_cpu() && splittable() ? m_threads : 1; }
 
     /// Set by the runtime for `automatic`.
     std::function<Precision()> policy;

@@ -13,6 +13,10 @@ namespace {
 
 constexpr int kDefaultOverlap = 24;
 constexpr int kMaxWindow = 768;  // larger windows only cost memory
+constexpr std::uint64_t kDefaultBudget = 3ull << 30;
+/// The smallest strip side (input pixels) a single window is cut into for
+/// the CPU workers: below it the overlap costs more than the workers gain.
+constexpr int kMinSplit = 48;
 
 /// Planar-interleaved float image HxWx3 in 0..1.
 struct Plane3 {
@@ -25,9 +29,60 @@ int wrap(int v, int n) {
     return v < 0 ? v + n : v;
 }
 
-/// Runs the model tile by tile over `in`, returning the upscaled plane in 0..1.
-Result<Plane3> run_tiled(ml::Model& model, const Plane3& in, const UpscaleOptions& o, int tile, int overlap,
-                         UpscaleStats& stats, double progress_base, double progress_span) {
+/// One model input window: its top-left corner in input pixels (may lie
+/// outside the image in seamless mode, where indices wrap), its size, and
+/// which of its edges lie inside the image (those get the blending ramp).
+struct Window {
+    int x0 = 0, y0 = 0, w = 0, h = 0;
+    bool int_l = false, int_r = false, int_t = false, int_b = false;
+};
+
+/// The windows of a `tw`×`th` tile grid, all of one size so that they can
+/// run as one batch. Each covers its tile plus `P` pixels of context; at the
+/// image border (not seamless) a window is shifted inwards rather than cut,
+/// so that it keeps the common size.
+std::vector<Window> tile_windows(int W, int H, int tw, int th, int P, bool seamless) {
+    const int nx = (W + tw - 1) / tw, ny = (H + th - 1) / th;
+    // Seamless: shift the grid by half a tile so that the wrap-around
+    // seam falls inside a tile, not on a blended tile boundary.
+    const int offx = seamless ? -std::min(tw, W) / 2 : 0, offy = seamless ? -std::min(th, H) / 2 : 0;
+    auto axis = [&](int n, int t, int off, int L, std::vector<std::pair<int, int>>& spans, int& size) {
+        size = 0;
+        for (int i = 0; i < n; ++i) {
+            const int a0 = off + i * t, a1 = std::min(off + L, a0 + t);
+            if (seamless) {
+                spans.emplace_back(a0 - P, a1 + P);
+            } else {
+                spans.emplace_back(std::max(0, a0 - P), std::min(L, a1 + P));
+            }
+            size = std::max(size, spans.back().second - spans.back().first);
+        }
+        for (auto& [b, e] : spans) {  // grow to the common size, inwards at the border
+            if (seamless) {
+                e = b + size;
+            } else {
+                b = std::clamp(b, 0, L - size);
+                e = b + size;
+            }
+        }
+    };
+    std::vector<std::pair<int, int>> xs, ys;
+    int ww = 0, wh = 0;
+    axis(nx, tw, offx, W, xs, ww);
+    axis(ny, th, offy, H, ys, wh);
+    std::vector<Window> out;
+    for (const auto& [y0, y1] : ys)
+        for (const auto& [x0, x1] : xs)
+            out.push_back(
+                {x0, y0, ww, wh, seamless || x0 > 0, seamless || x1 < W, seamless || y0 > 0, seamless || y1 < H});
+    return out;
+}
+
+/// Runs the model tile by tile over `in`, returning the upscaled plane in
+/// 0..1. Windows go to the model `batch` at a time (one batch item per CPU
+/// worker, see ml::Model::batch_parallelism).
+Result<Plane3> run_tiled(ml::Model& model, const Plane3& in, const UpscaleOptions& o, int tw, int th, int overlap,
+                         int batch, UpscaleStats& stats, double progress_base, double progress_span) {
     const auto& info = model.info();
     const int s = info.scale;
     const float in_lo = info.input_range[0], in_span = info.input_range[1] - info.input_range[0];
@@ -38,95 +93,80 @@ Result<Plane3> run_tiled(ml::Model& model, const Plane3& in, const UpscaleOption
     out.h = H * s;
     std::vector<float> acc(static_cast<std::size_t>(out.w) * out.h * 3, 0.0F);
     std::vector<float> wsum(static_cast<std::size_t>(out.w) * out.h, 0.0F);
-    const int T = tile;
-    const int nx = (W + T - 1) / T, ny = (H + T - 1) / T;
-    const int total = nx * ny;
-    int done = 0;
+    const auto windows = tile_windows(W, H, tw, th, P, o.seamless);
+    const int total = static_cast<int>(windows.size());
+    if (total == 0) return fail(Errc::internal, "upscale: no tiles");
+    const int ww = windows[0].w, wh = windows[0].h;
+    const std::size_t in_item = static_cast<std::size_t>(ww) * wh * 3;
+    const int ow = ww * s, oh = wh * s;
+    const std::size_t out_item = static_cast<std::size_t>(ow) * oh * 3;
     // weight ramp over the overlap: 0 for the outer P/2 context pixels, then linear
     const float m = static_cast<float>(P) / 2.0F;
     auto ramp = [&](float d) { return P == 0 ? 1.0F : std::clamp((d - m) / (2.0F * P - 2.0F * m), 0.0F, 1.0F); };
-    for (int ty = 0; ty < ny; ++ty) {
-        for (int tx = 0; tx < nx; ++tx) {
-            if (o.cancel.cancelled()) return fail(Errc::cancelled, "upscale cancelled");
-            // Seamless: shift the grid by half a tile so that the wrap-around
-            // seam falls inside a tile, not on a blended tile boundary.
-            const int offx = o.seamless ? -std::min(T, W) / 2 : 0, offy = o.seamless ? -std::min(T, H) / 2 : 0;
-            const int x0 = offx + tx * T, x1 = std::min(offx + W, x0 + T);
-            const int y0 = offy + ty * T, y1 = std::min(offy + H, y0 + T);
-            int wx0, wx1, wy0, wy1;
-            bool int_l, int_r, int_t, int_b;
-            if (o.seamless) {
-                wx0 = x0 - P;
-                wx1 = x1 + P;
-                wy0 = y0 - P;
-                wy1 = y1 + P;
-                int_l = int_r = int_t = int_b = true;
-            } else {
-                wx0 = std::max(0, x0 - P);
-                wx1 = std::min(W, x1 + P);
-                wy0 = std::max(0, y0 - P);
-                wy1 = std::min(H, y1 + P);
-                int_l = wx0 > 0;
-                int_r = wx1 < W;
-                int_t = wy0 > 0;
-                int_b = wy1 < H;
-            }
-            const int ww = wx1 - wx0, wh = wy1 - wy0;
-            ml::TensorF32 x({1, wh, ww, 3});
+    std::vector<float> wxv(static_cast<std::size_t>(ow)), wyv(static_cast<std::size_t>(oh));
+    batch = std::max(1, batch);
+    for (int first = 0; first < total; first += batch) {
+        if (o.cancel.cancelled()) return fail(Errc::cancelled, "upscale cancelled");
+        const int n = std::min(batch, total - first);
+        ml::TensorF32 x({n, wh, ww, 3});
+        for (int b = 0; b < n; ++b) {
+            const Window& win = windows[static_cast<std::size_t>(first + b)];
+            float* base = x.data.data() + in_item * b;
             for (int y = 0; y < wh; ++y) {
-                const int sy = wrap(wy0 + y, H);
+                const int sy = wrap(win.y0 + y, H);
                 for (int xx = 0; xx < ww; ++xx) {
-                    const int sx = wrap(wx0 + xx, W);
+                    const int sx = wrap(win.x0 + xx, W);
                     const float* p = &in.v[(static_cast<std::size_t>(sy) * W + sx) * 3];
-                    float* q = &x.data[(static_cast<std::size_t>(y) * ww + xx) * 3];
+                    float* q = base + (static_cast<std::size_t>(y) * ww + xx) * 3;
                     for (int c = 0; c < 3; ++c)
                         q[c] = p[c] * in_span + in_lo;
                 }
             }
-            ml::RunOptions ro;
-            ro.precision = o.precision;
-            ro.cancel = o.cancel;
-            ml::RunStats rs;
-            auto r = model.run(x, ro, &rs);
-            if (!r) return r.error();
-            const auto& y = (*r)[0];
-            if (y.shape.size() != 4 || y.dim(1) != wh * s || y.dim(2) != ww * s || y.dim(3) != 3)
-                return fail(Errc::invalid_argument, "model " + info.id + " returned " + y.shape_string() + " for a " +
-                                                        std::to_string(ww) + "x" + std::to_string(wh) +
-                                                        " input; it is not an x" + std::to_string(s) + " RGB upscaler");
-            stats.precision = rs.precision;
-            stats.retried_fp32 = stats.retried_fp32 || rs.retried_fp32;
-            const int ow = ww * s, oh = wh * s;
-            std::vector<float> wxv(static_cast<std::size_t>(ow)), wyv(static_cast<std::size_t>(oh));
+        }
+        ml::RunOptions ro;
+        ro.precision = o.precision;
+        ro.cancel = o.cancel;
+        ml::RunStats rs;
+        auto r = model.run(x, ro, &rs);
+        if (!r) return r.error();
+        const auto& y = (*r)[0];
+        if (y.shape.size() != 4 || y.dim(0) != n || y.dim(1) != oh || y.dim(2) != ow || y.dim(3) != 3)
+            return fail(Errc::invalid_argument, "model " + info.id + " returned " + y.shape_string() + " for a " +
+                                                    std::to_string(ww) + "x" + std::to_string(wh) +
+                                                    " input; it is not an x" + std::to_string(s) + " RGB upscaler");
+        stats.precision = rs.precision;
+        stats.retried_fp32 = stats.retried_fp32 || rs.retried_fp32;
+        for (int b = 0; b < n; ++b) {
+            const Window& win = windows[static_cast<std::size_t>(first + b)];
+            const float* ybase = y.data.data() + out_item * b;
             for (int ox = 0; ox < ow; ++ox) {
                 const float u = (static_cast<float>(ox) + 0.5F) / static_cast<float>(s);
                 wxv[static_cast<std::size_t>(ox)] =
-                    (int_l ? ramp(u) : 1.0F) * (int_r ? ramp(static_cast<float>(ww) - u) : 1.0F);
+                    (win.int_l ? ramp(u) : 1.0F) * (win.int_r ? ramp(static_cast<float>(ww) - u) : 1.0F);
             }
             for (int oy = 0; oy < oh; ++oy) {
                 const float u = (static_cast<float>(oy) + 0.5F) / static_cast<float>(s);
                 wyv[static_cast<std::size_t>(oy)] =
-                    (int_t ? ramp(u) : 1.0F) * (int_b ? ramp(static_cast<float>(wh) - u) : 1.0F);
+                    (win.int_t ? ramp(u) : 1.0F) * (win.int_b ? ramp(static_cast<float>(wh) - u) : 1.0F);
             }
             for (int oy = 0; oy < oh; ++oy) {
                 const float wy = wyv[static_cast<std::size_t>(oy)];
                 if (wy <= 0) continue;
-                const int dy = wrap(wy0 * s + oy, out.h);
+                const int dy = wrap(win.y0 * s + oy, out.h);
                 for (int ox = 0; ox < ow; ++ox) {
                     const float w = wy * wxv[static_cast<std::size_t>(ox)];
                     if (w <= 0) continue;
-                    const int dx = wrap(wx0 * s + ox, out.w);
+                    const int dx = wrap(win.x0 * s + ox, out.w);
                     const std::size_t di = static_cast<std::size_t>(dy) * out.w + dx;
-                    const float* p = &y.data[(static_cast<std::size_t>(oy) * ow + ox) * 3];
+                    const float* p = ybase + (static_cast<std::size_t>(oy) * ow + ox) * 3;
                     for (int c = 0; c < 3; ++c)
                         acc[di * 3 + c] += w * std::clamp((p[c] - out_lo) / out_span, 0.0F, 1.0F);
                     wsum[di] += w;
                 }
             }
-            ++done;
             stats.tiles++;
-            if (o.progress) o.progress(progress_base + progress_span * done / total);
         }
+        if (o.progress) o.progress(progress_base + progress_span * (first + n) / total);
     }
     out.v = std::move(acc);
     for (std::size_t i = 0; i < wsum.size(); ++i) {
@@ -190,7 +230,7 @@ Result<double> seam_check(ml::Model& model, const Plane3& in, const Plane3& out,
 }  // namespace
 
 int choose_tile(const ml::Model& model, std::uint64_t budget, ml::Precision precision, int overlap) {
-    if (budget == 0) budget = 3ull << 30;
+    if (budget == 0) budget = kDefaultBudget;
     const double bpp = std::max(1.0, model.bytes_per_pixel(precision));
     const double window = std::sqrt(static_cast<double>(budget) / bpp);
     const int side = static_cast<int>(std::min<double>(window, kMaxWindow));
@@ -207,10 +247,24 @@ Result<UpscaleResult> upscale(ml::Model& model, const Image& src, const UpscaleO
         return fail(Errc::invalid_argument, "--tile must be at least 8 pixels");
     const int overlap = o.overlap < 0 ? kDefaultOverlap : o.overlap;
     const ml::Precision prec = o.precision.value_or(ml::Precision::fp32);
-    int tile = o.tile > 0 ? o.tile : choose_tile(model, o.memory_budget, prec, overlap);
-    if (!o.seamless && o.tile == 0 && src.width() <= tile && src.height() <= tile)
-        tile = std::max(src.width(), src.height());
     const int W = src.width(), H = src.height(), s = info.scale;
+    // Windows run `batch` at a time, one per CPU worker: each gets its share
+    // of the memory budget.
+    const int batch = std::max(1, model.batch_parallelism());
+    const std::uint64_t budget = o.memory_budget == 0 ? kDefaultBudget : o.memory_budget;
+    int tile = o.tile > 0 ? o.tile : choose_tile(model, budget / static_cast<std::uint64_t>(batch), prec, overlap);
+    int tw = tile, th = tile;
+    if (o.tile == 0 && W <= tile && H <= tile) {
+        // One window would do: cut it into `batch` strips across its longer
+        // side instead so that every worker has one (when each strip keeps
+        // at least kMinSplit pixels; the overlap is recomputed per strip).
+        tw = W;
+        th = H;
+        int& side = H >= W ? th : tw;
+        const int len = side, parts = std::min(batch, len / kMinSplit);
+        if (parts > 1) side = (len + parts - 1) / parts;
+        tile = std::max(tw, th);
+    }
     if (static_cast<std::int64_t>(W) * s > Image::kMaxDimension ||
         static_cast<std::int64_t>(H) * s > Image::kMaxDimension)
         return fail(Errc::limit_exceeded, "upscale: the result would be larger than the largest image supported");
@@ -228,7 +282,7 @@ Result<UpscaleResult> upscale(ml::Model& model, const Image& src, const UpscaleO
                 q[c] = std::clamp(src.sample(x, y, cc >= 3 ? c : 0), 0.0F, 1.0F);
         }
     const double span = alpha ? 0.5 : 1.0;
-    auto up = run_tiled(model, color, o, tile, overlap, res.stats, 0.0, span);
+    auto up = run_tiled(model, color, o, tw, th, overlap, batch, res.stats, 0.0, span);
     if (!up) return up.error();
     if (o.seamless) {
         auto se = seam_check(model, color, *up, o, tile, overlap);
@@ -246,7 +300,7 @@ Result<UpscaleResult> upscale(ml::Model& model, const Image& src, const UpscaleO
                 float* q = &a.v[(static_cast<std::size_t>(y) * W + x) * 3];
                 q[0] = q[1] = q[2] = v;
             }
-        auto ua = run_tiled(model, a, o, tile, overlap, res.stats, 0.5, 0.5);
+        auto ua = run_tiled(model, a, o, tw, th, overlap, batch, res.stats, 0.5, 0.5);
         if (!ua) return ua.error();
         up_alpha = std::move(ua).value();
     }

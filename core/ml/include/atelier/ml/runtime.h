@@ -136,6 +136,12 @@ public:
     [[nodiscard]] virtual double bytes_per_pixel(Precision precision) const = 0;
     /// Multiply-adds × 2 per input pixel (0 when unknown).
     [[nodiscard]] virtual double flops_per_pixel() const = 0;
+    /// How many batch items a run works on at once: on the CPU one worker
+    /// per runtime thread, each on its own items with one thread (no
+    /// per-layer synchronisation); 1 on CUDA and for graphs that take the
+    /// batch whole. A caller that cuts its work into this many equal pieces
+    /// (e.g. image tiles) and runs them as one batch keeps every core busy.
+    [[nodiscard]] virtual int batch_parallelism() const noexcept { return 1; }
 };
 
 struct LoadOptions {
