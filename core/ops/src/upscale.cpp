@@ -264,6 +264,13 @@ Result<UpscaleResult> upscale(ml::Model& model, const Image& src, const UpscaleO
         const int len = side, parts = std::min(batch, len / kMinSplit);
         if (parts > 1) side = (len + parts - 1) / parts;
         tile = std::max(tw, th);
+    } else if (o.tile == 0) {
+        // As many tiles as the budget needs, of equal size: the windows share
+        // one size, so a thin last tile would cost as much as a full one.
+        const int nx = (W + tile - 1) / tile, ny = (H + tile - 1) / tile;
+        tw = (W + nx - 1) / nx;
+        th = (H + ny - 1) / ny;
+        tile = std::max(tw, th);
     }
     if (static_cast<std::int64_t>(W) * s > Image::kMaxDimension ||
         static_cast<std::int64_t>(H) * s > Image::kMaxDimension)
