@@ -24,6 +24,52 @@ function(atelier_add_module name)
   endif()
 endfunction()
 
+# atelier_add_loadable(NAME FACADE facade-target DEFINE PREFIX SOURCES ...
+#                      [LIBS ...] [ABI_HEADERS ...])
+# A shared object loaded on first use by a facade module (dlopen through
+# atelier/base/module_loader.h), so that programs linking the facade don't pay
+# for the loadable's dependencies at start-up. Builds lib<NAME>.so into
+# <build>/lib/atelier (installed to <libdir>/atelier) exporting only what is
+# marked visibility("default"); defines <PREFIX>_BUILD_ID (version + digest of
+# ABI_HEADERS, the headers whose types cross the boundary) on both sides, and
+# on the facade <PREFIX>_MODULE_RELPATH (from <bindir>) and
+# <PREFIX>_MODULE_BUILD_PATH; the facade depends on it so it is always built.
+function(atelier_add_loadable name)
+  cmake_parse_arguments(ARG "" "FACADE;DEFINE" "SOURCES;LIBS;ABI_HEADERS" ${ARGN})
+  include(GNUInstallDirs)
+  set(_abi_text "")
+  foreach(h IN LISTS ARG_ABI_HEADERS)
+    file(READ ${h} _t)
+    string(APPEND _abi_text "${_t}")
+  endforeach()
+  string(SHA256 _abi_digest "${_abi_text}")
+  string(SUBSTRING "${_abi_digest}" 0 16 _abi_digest)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${ARG_ABI_HEADERS})
+  set(_build_id "${PROJECT_VERSION}-${_abi_digest}")
+  file(RELATIVE_PATH _relpath "/${CMAKE_INSTALL_BINDIR}" "/${CMAKE_INSTALL_LIBDIR}/atelier/lib${name}.so")
+
+  add_library(${name} MODULE ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS})
+  target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  target_compile_features(${name} PRIVATE cxx_std_20)
+  target_compile_options(${name} PRIVATE ${ATELIER_WARNINGS})
+  target_compile_definitions(${name} PRIVATE ${ARG_DEFINE}_BUILD_ID="${_build_id}")
+  # Only the entry point is exported; the static copies of atelier modules
+  # inside stay private to the loadable.
+  set_target_properties(${name} PROPERTIES
+    PREFIX "lib" CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON
+    LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/lib/atelier)
+  target_link_options(${name} PRIVATE -Wl,--exclude-libs,ALL -Wl,-z,defs)
+  install(TARGETS ${name} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/atelier)
+
+  target_link_libraries(${ARG_FACADE} PRIVATE ${CMAKE_DL_LIBS})
+  target_compile_definitions(${ARG_FACADE} PRIVATE
+    ${ARG_DEFINE}_BUILD_ID="${_build_id}"
+    ${ARG_DEFINE}_MODULE_RELPATH="${_relpath}"
+    ${ARG_DEFINE}_MODULE_BUILD_PATH="$<TARGET_FILE:${name}>")
+  add_dependencies(${ARG_FACADE} ${name})
+endfunction()
+
 # atelier_add_test(NAME SOURCES ... LIBS ... LABELS ... [ENV k=v ...] [TIMEOUT s])
 # One GoogleTest executable registered as one ctest test per GoogleTest case.
 function(atelier_add_test name)

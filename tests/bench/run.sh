@@ -15,6 +15,7 @@ run() {  # name, command...
 }
 B=$BUILD_DIR/tests/bench
 run imageio "$B/bench_imageio" --atelier "$BUILD_DIR/app/cli/atelier" --reps 5
+run startup "$ROOT/tests/bench/bench_startup.sh" "$BUILD_DIR" 7
 # Each module adds its benchmark below.
 if [[ -x "$B/bench_market" ]]; then run market "$B/bench_market" --seconds 8 --connections 64; fi
 # Catalog: a synthetic library of CATALOG_ASSETS (default 1,000,000) assets is

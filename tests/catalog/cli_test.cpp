@@ -160,3 +160,44 @@ TEST(CatalogCli, RetagAndSimilarInTheLibrary) {
     EXPECT_TRUE(show.contains("phash"));
 }
 #endif
+
+TEST(CatalogCli, ThumbnailsRemakesExactlyTheStaleOnes) {
+    using namespace atelier;
+    const fs::path dir = test::temp_dir("cli-thumbs");
+    fs::create_directories(dir / "in");
+    auto waves = procedural::seamless_waves(96, 64, 3);
+    auto grad = procedural::gradient(80, 80, 2);
+    ASSERT_TRUE(waves.ok() && grad.ok());
+    ASSERT_TRUE(imageio::save(*waves, dir / "in" / "a.png").ok());
+    ASSERT_TRUE(imageio::save(*grad, dir / "in" / "b.png").ok());
+    const std::string lib = "--library " + q(dir / "lib");
+    ASSERT_EQ(run("--json import --no-tag " + q(dir / "in") + " " + lib).code, 0);
+
+    auto first = run("--json thumbnails " + lib);
+    ASSERT_EQ(first.code, 0) << first.out << first.err;
+    auto f = nlohmann::json::parse(first.out);
+    EXPECT_EQ(f["visited"], 2);
+    EXPECT_EQ(f["made"].get<int>() + f["current"].get<int>(), 2);
+
+    auto again = nlohmann::json::parse(run("--json thumbnails " + lib).out);
+    EXPECT_EQ(again["made"], 0) << "current thumbnails are left alone";
+    EXPECT_EQ(again["current"], 2);
+
+    // Lose the thumbnail cache: both are remade, then current again.
+    fs::remove_all(dir / "lib" / "thumbnails");
+    auto lost = nlohmann::json::parse(run("--json thumbnails " + lib).out);
+    EXPECT_EQ(lost["made"], 2);
+    std::size_t files = 0;
+    for (const auto& e : fs::recursive_directory_iterator(dir / "lib" / "thumbnails"))
+        files += e.is_regular_file() ? 1 : 0;
+    EXPECT_EQ(files, 2u);
+    // Only the asset asked for.
+    fs::remove_all(dir / "lib" / "thumbnails");
+    auto one = nlohmann::json::parse(run("--json thumbnails 1 " + lib).out);
+    EXPECT_EQ(one["visited"], 1);
+    EXPECT_EQ(one["made"], 1);
+
+    auto missing = run("thumbnails --library " + q(dir / "nowhere"));
+    EXPECT_NE(missing.code, 0);
+    EXPECT_FALSE(missing.err.empty());
+}

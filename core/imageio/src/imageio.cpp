@@ -14,13 +14,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Loaded {
-    const detail::BackendV1* backend = nullptr;
-    fs::path path;
-    Error error;
-};
+const detail::BackendV1& backend(const LoadedModule& m) {
+    return *static_cast<const detail::BackendV1*>(m.table);
+}
 
-Loaded open_module() {
+const Result<LoadedModule>& module() {
     // Looked for at $ATELIER_IMAGEIO_MODULE, next to the running program as
     // installed, then in the build tree this program was built in.
     static constexpr ModuleSpec spec{
@@ -33,20 +31,11 @@ Loaded open_module() {
         .abi = detail::kBackendAbi,
         .dependency_hint = "its OpenImageIO dependency may be missing",
     };
-    Loaded l;
-    auto m = load_module(spec);
-    if (!m) {
-        l.error = m.error();
-        return l;
-    }
-    l.backend = static_cast<const detail::BackendV1*>(m->table);
-    l.path = m->path;
-    spdlog::debug("image I/O: OpenImageIO {} from {}", l.backend->codec_version, l.path.string());
-    return l;
-}
-
-const Loaded& module() {
-    static const Loaded loaded = open_module();  // thread-safe, once
+    static const Result<LoadedModule> loaded = [] {
+        auto m = load_module(spec);
+        if (m) spdlog::debug("image I/O: OpenImageIO {} from {}", backend(*m).codec_version, m->path.string());
+        return m;
+    }();  // thread-safe, once
     return loaded;
 }
 
@@ -54,36 +43,36 @@ const Loaded& module() {
 
 Result<std::string> preload() {
     const auto& m = module();
-    if (m.backend == nullptr) return m.error;
-    return "OpenImageIO " + std::string(m.backend->codec_version) + " (" + m.path.string() + ")";
+    if (!m) return m.error();
+    return "OpenImageIO " + std::string(backend(*m).codec_version) + " (" + m->path.string() + ")";
 }
 
 Result<ImageInfo> probe(const fs::path& path, const ImageLimits& limits) {
     const auto& m = module();
-    if (m.backend == nullptr) return m.error;
-    return m.backend->probe(path, limits);
+    if (!m) return m.error();
+    return backend(*m).probe(path, limits);
 }
 
 Result<Image> load(const fs::path& path, const ImageLimits& limits) {
     const auto& m = module();
-    if (m.backend == nullptr) return m.error;
-    return m.backend->load(path, limits);
+    if (!m) return m.error();
+    return backend(*m).load(path, limits);
 }
 
 Result<void> save(const Image& image, const fs::path& path, const SaveOptions& options) {
     const auto& m = module();
-    if (m.backend == nullptr) return m.error;
-    return m.backend->save(image, path, options);
+    if (!m) return m.error();
+    return backend(*m).save(image, path, options);
 }
 
 bool readable_extension(const fs::path& path) {
     const auto& m = module();
-    if (m.backend == nullptr) {
+    if (!m) {
         static std::once_flag warned;
-        std::call_once(warned, [&] { spdlog::error("{}", m.error.message); });
+        std::call_once(warned, [&] { spdlog::error("{}", m.error().message); });
         return false;
     }
-    return m.backend->readable_extension(path);
+    return backend(*m).readable_extension(path);
 }
 
 }  // namespace atelier::imageio

@@ -10,32 +10,25 @@ namespace atelier::ml {
 
 namespace {
 
-struct Loaded {
-    const detail::RuntimeModuleV1* module = nullptr;
-    Error error;
-};
+const detail::RuntimeModuleV1& table(const LoadedModule& m) {
+    return *static_cast<const detail::RuntimeModuleV1*>(m.table);
+}
 
-const Loaded& runtime_module() {
-    static const Loaded loaded = [] {
-        static constexpr ModuleSpec spec{
-            .what = "inference runtime module",
-            .file_name = "libatelier_ml_torch.so",
-            .env_var = "ATELIER_ML_MODULE",
-            .install_relpath = ATELIER_ML_MODULE_RELPATH,
-            .build_path = ATELIER_ML_MODULE_BUILD_PATH,
-            .entry_symbol = "atelier_ml_runtime_v1",
-            .abi = detail::kRuntimeAbi,
-            .dependency_hint = "its LibTorch dependency may be missing",
-        };
-        Loaded l;
+const Result<LoadedModule>& runtime_module() {
+    static constexpr ModuleSpec spec{
+        .what = "inference runtime module",
+        .file_name = "libatelier_ml_torch.so",
+        .env_var = "ATELIER_ML_MODULE",
+        .install_relpath = ATELIER_ML_MODULE_RELPATH,
+        .build_path = ATELIER_ML_MODULE_BUILD_PATH,
+        .entry_symbol = "atelier_ml_runtime_v1",
+        .abi = detail::kRuntimeAbi,
+        .dependency_hint = "its LibTorch dependency may be missing",
+    };
+    static const Result<LoadedModule> loaded = [] {
         auto m = load_module(spec);
-        if (!m) {
-            l.error = m.error();
-            return l;
-        }
-        l.module = static_cast<const detail::RuntimeModuleV1*>(m->table);
-        spdlog::debug("inference runtime: LibTorch {} from {}", l.module->torch_version, m->path.string());
-        return l;
+        if (m) spdlog::debug("inference runtime: LibTorch {} from {}", table(*m).torch_version, m->path.string());
+        return m;
     }();  // thread-safe, once
     return loaded;
 }
@@ -44,25 +37,25 @@ const Loaded& runtime_module() {
 
 Result<std::shared_ptr<Runtime>> Runtime::create(const RuntimeOptions& options) {
     const auto& m = runtime_module();
-    if (m.module == nullptr) return m.error;
-    return m.module->create(options);
+    if (!m) return m.error();
+    return table(*m).create(options);
 }
 
 DeviceInfo Runtime::probe(std::string_view device) {
     const auto& m = runtime_module();
-    if (m.module == nullptr) {
+    if (!m) {
         DeviceInfo d;
         d.name = "cpu";
-        d.reason = "the inference runtime is unavailable: " + m.error.message;
+        d.reason = "the inference runtime is unavailable: " + m.error().message;
         return d;
     }
-    return m.module->probe(device);
+    return table(*m).probe(device);
 }
 
 Result<void> Runtime::compile_torchscript(const std::string& source, const std::filesystem::path& path) {
     const auto& m = runtime_module();
-    if (m.module == nullptr) return m.error;
-    return m.module->compile_torchscript(source, path);
+    if (!m) return m.error();
+    return table(*m).compile_torchscript(source, path);
 }
 
 }  // namespace atelier::ml
