@@ -81,6 +81,8 @@ struct TextIndex {
         const std::uint32_t b = i == 0 ? 0 : rare_end[i - 1];
         return std::string_view(rare_text).substr(b, rare_end[i] - b);
     }
+    /// The first rare token not less than `token` (binary search over the sorted list).
+    [[nodiscard]] std::size_t rare_lower_bound(std::string_view token) const noexcept;
     [[nodiscard]] bool is_rare(std::string_view token) const;
 };
 

@@ -97,7 +97,7 @@ void FtsTokenizer::tokenize(std::string_view text, bool query, const std::functi
 
 // ---- TextIndex -------------------------------------------------------------------
 
-bool TextIndex::is_rare(std::string_view token) const {
+std::size_t TextIndex::rare_lower_bound(std::string_view token) const noexcept {
     std::size_t lo = 0, hi = rare_count();
     while (lo < hi) {
         const std::size_t mid = (lo + hi) / 2;
@@ -106,6 +106,11 @@ bool TextIndex::is_rare(std::string_view token) const {
         else
             hi = mid;
     }
+    return lo;
+}
+
+bool TextIndex::is_rare(std::string_view token) const {
+    const std::size_t lo = rare_lower_bound(token);
     if (lo < rare_count() && rare(lo) == token) return true;
     return rare_added.count(std::string(token)) != 0;
 }
@@ -217,15 +222,7 @@ Result<bool> TextIndex::prefix_rows(sql::Database& db, const MemIndex& ix, std::
     // Rare tokens first: too many of them and FTS5's prefix query is the better tool.
     std::vector<std::string_view> rares;
     {
-        std::size_t lo = 0, hi = rare_count();
-        while (lo < hi) {
-            const std::size_t mid = (lo + hi) / 2;
-            if (rare(mid) < token)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        for (std::size_t i = lo; i < rare_count() && rare(i).starts_with(token); ++i) {
+        for (std::size_t i = rare_lower_bound(token); i < rare_count() && rare(i).starts_with(token); ++i) {
             rares.push_back(rare(i));
             if (rares.size() > kMaxRareTokens) return false;
         }

@@ -873,12 +873,7 @@ private:
         Tensor x = v[static_cast<std::size_t>(n.inputs[0])];
         std::vector<std::int64_t> padding{0, 0};
         if (n.same) {
-            auto [t, b] = same_pad(x.size(2), n.kh, n.sh, n.dh);
-            auto [l, r] = same_pad(x.size(3), n.kw, n.sw, n.dw);
-            if (t == b && l == r)
-                padding = {t, l};
-            else
-                x = torch::constant_pad_nd(x, {l, r, t, b}, 0);
+            x = pad_same(x, n, padding);
         } else if (n.fpad[0] || n.fpad[1] || n.fpad[2] || n.fpad[3]) {
             if (n.fpad[0] == n.fpad[1] && n.fpad[2] == n.fpad[3])
                 padding = {n.fpad[2], n.fpad[0]};
@@ -893,6 +888,18 @@ private:
         return y;
     }
 
+    /// Keras "same" padding for `n`: symmetric padding goes to the convolution
+    /// (`padding`), asymmetric padding is applied to `x`, which is returned.
+    static Tensor pad_same(Tensor x, const Node& n, std::vector<std::int64_t>& padding) {
+        auto [t, b] = same_pad(x.size(2), n.kh, n.sh, n.dh);
+        auto [l, r] = same_pad(x.size(3), n.kw, n.sw, n.dw);
+        if (t == b && l == r) {
+            padding = {t, l};
+            return x;
+        }
+        return torch::constant_pad_nd(x, {l, r, t, b}, 0);
+    }
+
     Tensor eval(const Node& n, const std::vector<Tensor>& v, const Tensor& input) const {
         auto in = [&](std::size_t k) -> const Tensor& { return v[static_cast<std::size_t>(n.inputs[k])]; };
         switch (n.op) {
@@ -902,14 +909,7 @@ private:
             case Op::depthwise: {
                 Tensor x = in(0);
                 std::vector<std::int64_t> padding{0, 0};
-                if (n.same) {
-                    auto [t, b] = same_pad(x.size(2), n.kh, n.sh, n.dh);
-                    auto [l, r] = same_pad(x.size(3), n.kw, n.sw, n.dw);
-                    if (t == b && l == r)
-                        padding = {t, l};
-                    else
-                        x = torch::constant_pad_nd(x, {l, r, t, b}, 0);
-                }
+                if (n.same) x = pad_same(x, n, padding);
                 if (n.scale > 1) {  // nearest upsampling folded in: low-res conv, then depth-to-space
                     if (n.pad[0] != n.pad[1] || n.pad[2] != n.pad[3]) {
                         x = torch::constant_pad_nd(x, {n.pad[0], n.pad[1], n.pad[2], n.pad[3]}, 0);
